@@ -1,0 +1,126 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "plinth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "plinth", targets: ["plinth"]),
+        .library(name: "PlinthCore", targets: ["PlinthCore"]),
+        .library(name: "PlinthCatalog", targets: ["PlinthCatalog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        // Value types and pure rules. No I/O.
+        .target(
+            name: "PlinthCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The store protocol and its SQLite (GRDB) implementation; migrations/ is embedded.
+        .target(
+            name: "PlinthStore",
+            dependencies: [
+                "PlinthCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
+        ),
+        // OCI distribution client (issue 3).
+        .target(
+            name: "PlinthRegistry",
+            dependencies: ["PlinthCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Use cases: apply, lookup, check. Knows no HTTP server; seed-data/ is embedded.
+        .target(
+            name: "PlinthCatalog",
+            dependencies: [
+                "PlinthCore", "PlinthStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedFiles"]
+        ),
+        // Hummingbird application: the OpenAPI document is the source of the routes.
+        .target(
+            name: "PlinthServer",
+            dependencies: [
+                "PlinthCore", "PlinthCatalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            // The generated code imports with explicit access levels; ours follow suit.
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
+            plugins: [
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
+                "EmbedFiles",
+            ]
+        ),
+        .executableTarget(
+            name: "plinth",
+            dependencies: [
+                "PlinthCore", "PlinthStore", "PlinthCatalog", "PlinthServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Build tool: turns the files of migrations/, seed-data/ and openapi.yaml into
+        // Swift constants so that the `plinth` binary works from any directory.
+        .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+
+        .target(
+            name: "PlinthTestSupport",
+            dependencies: ["PlinthCore", "PlinthStore", "PlinthCatalog"],
+            path: "Tests/PlinthTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlinthStoreTests", dependencies: ["PlinthStore", "PlinthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlinthCatalogTests",
+            dependencies: ["PlinthCatalog", "PlinthTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlinthServerTests",
+            dependencies: [
+                "PlinthServer", "PlinthTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
