@@ -1,0 +1,183 @@
+import Foundation
+
+/// The answer to "may I build on this digest?" (SPEC "Vocabulary", Verdict).
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+    case approved, superseded, pending, expired, revoked, unknown
+
+    /// Whether a CI gate lets the digest through: approved, or superseded and still in grace.
+    public var passes: Bool { self == .approved || self == .superseded }
+
+    /// Lower is more favourable; a digest several tags share gets its most favourable verdict.
+    public var rank: Int {
+        switch self {
+        case .approved: 0
+        case .superseded: 1
+        case .pending: 2
+        case .expired: 3
+        case .revoked: 4
+        case .unknown: 5
+        }
+    }
+}
+
+/// A curator's (or an automatic policy's) approval of a digest for an entry.
+public struct Approval: Hashable, Sendable, Codable {
+    public var by: String
+    public var at: Date
+    public var reason: String?
+
+    public init(by: String, at: Date, reason: String? = nil) {
+        self.by = by
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// A curator's withdrawal of a digest, everywhere it appears.
+public struct Revocation: Hashable, Sendable, Codable {
+    public var by: String
+    public var at: Date
+    public var reason: String
+
+    public init(by: String, at: Date, reason: String) {
+        self.by = by
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// One digest a tag has pointed at, with what curators decided of it.
+public struct TagDigest: Hashable, Sendable {
+    public var digest: Digest
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var approval: Approval?
+
+    public init(digest: Digest, firstSeen: Date, lastSeen: Date, approval: Approval?) {
+        self.digest = digest
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.approval = approval
+    }
+}
+
+/// Everything one tag of one catalog entry has pointed at: the input of the verdict rules.
+public struct TagLineage: Hashable, Sendable {
+    public var image: String
+    public var repository: String
+    public var tag: String
+    public var graceDays: Int
+    public var digests: [TagDigest]
+
+    public init(image: String, repository: String, tag: String, graceDays: Int, digests: [TagDigest]) {
+        self.image = image
+        self.repository = repository
+        self.tag = tag
+        self.graceDays = graceDays
+        self.digests = digests
+    }
+}
+
+/// The verdict of a digest under one entry and tag.
+public struct TagVerdict: Hashable, Sendable {
+    public var image: String
+    public var repository: String
+    public var tag: String
+    public var verdict: Verdict
+    /// The digest this tag's users should be on now, if there is one.
+    public var currentDigest: Digest?
+    public var supersededAt: Date?
+    public var graceUntil: Date?
+    public var approval: Approval?
+    public var firstSeen: Date
+    public var lastSeen: Date
+}
+
+/// The verdict of a digest across every entry and tag that has seen it.
+public struct DigestVerdict: Hashable, Sendable {
+    public var digest: Digest
+    public var verdict: Verdict
+    public var currentDigest: Digest?
+    public var graceUntil: Date?
+    public var revocation: Revocation?
+    /// One per entry and tag that has seen the digest, most favourable first.
+    public var standings: [TagVerdict]
+
+    /// The verdict of a digest Plinth has never seen.
+    public static func unknown(_ digest: Digest) -> DigestVerdict {
+        DigestVerdict(digest: digest, verdict: .unknown, currentDigest: nil, graceUntil: nil, revocation: nil, standings: [])
+    }
+
+    /// The moment this verdict may change by the clock alone (a grace period ending).
+    public var changesAt: Date? {
+        standings.compactMap { $0.verdict == .superseded ? $0.graceUntil : nil }.min()
+    }
+}
+
+/// The verdict rules of SPEC "Vocabulary", as pure functions of what was seen and decided.
+public enum VerdictRules {
+    /// Judges `digest` against every tag lineage that contains it. `revocations` holds at
+    /// least every revoked digest of those lineages (a revoked digest is never current).
+    ///
+    /// - A revoked digest is `revoked` wherever it appears.
+    /// - Within a tag, the current approved digest is the newest (by first sight) approved,
+    ///   unrevoked one: it is `approved`.
+    /// - An approved digest that a newer approved one followed is `superseded` from the
+    ///   moment that successor was approved until `graceDays` later, then `expired`.
+    /// - A digest seen but never approved is `pending` (manual policy: the tag's current
+    ///   approved digest stays `approved` meanwhile).
+    public static func evaluate(
+        _ digest: Digest, lineages: [TagLineage], revocations: [Digest: Revocation], now: Date
+    ) -> DigestVerdict {
+        let revocation = revocations[digest]
+        let revoked = Set(revocations.keys)
+        var standings: [TagVerdict] = []
+        for lineage in lineages {
+            guard let seen = lineage.digests.first(where: { $0.digest == digest }) else { continue }
+            standings.append(judge(seen, in: lineage, revoked: revoked, now: now))
+        }
+        guard !standings.isEmpty else {
+            var answer = DigestVerdict.unknown(digest)
+            if let revocation { answer.verdict = .revoked; answer.revocation = revocation }
+            return answer
+        }
+        standings.sort { ($0.verdict.rank, $0.image, $0.tag) < ($1.verdict.rank, $1.image, $1.tag) }
+        let best = revocation == nil ? standings[0] : standings.first { $0.verdict == .revoked } ?? standings[0]
+        return DigestVerdict(
+            digest: digest, verdict: best.verdict, currentDigest: best.currentDigest,
+            graceUntil: best.verdict == .superseded || best.verdict == .expired ? best.graceUntil : nil,
+            revocation: revocation, standings: standings)
+    }
+
+    static func judge(_ seen: TagDigest, in lineage: TagLineage, revoked: Set<Digest>, now: Date) -> TagVerdict {
+        // Approved, unrevoked digests, oldest first: the last is the tag's current one.
+        let approved = lineage.digests
+            .filter { $0.approval != nil && !revoked.contains($0.digest) }
+            .sorted { order($0) < order($1) }
+        let current = approved.last?.digest
+        var answer = TagVerdict(
+            image: lineage.image, repository: lineage.repository, tag: lineage.tag, verdict: .pending,
+            currentDigest: current, supersededAt: nil, graceUntil: nil, approval: seen.approval,
+            firstSeen: seen.firstSeen, lastSeen: seen.lastSeen)
+        if revoked.contains(seen.digest) {
+            answer.verdict = .revoked
+        } else if seen.approval == nil {
+            answer.verdict = .pending
+        } else if seen.digest == current {
+            answer.verdict = .approved
+        } else {
+            // Superseded by the first approved digest that came after it.
+            let successors = approved.filter { order($0) > order(seen) }
+            let supersededAt = successors.compactMap { $0.approval?.at }.min() ?? now
+            let graceUntil = supersededAt.addingTimeInterval(TimeInterval(lineage.graceDays) * 86_400)
+            answer.supersededAt = supersededAt
+            answer.graceUntil = graceUntil
+            answer.verdict = now < graceUntil ? .superseded : .expired
+        }
+        return answer
+    }
+
+    private static func order(_ d: TagDigest) -> (Date, Date, String) {
+        (d.firstSeen, d.approval?.at ?? .distantPast, d.digest.description)
+    }
+}
