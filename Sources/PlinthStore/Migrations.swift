@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+
+/// The schema migrations: the numbered `migrations/NNNN_name.sql` files, embedded in
+/// the binary at build time, applied in order by GRDB's migrator, which records each.
+public enum Migrations {
+    public struct File: Sendable, Hashable {
+        public var number: Int
+        public var name: String
+        public var sql: String
+    }
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case badName(String)
+        case notSequential(expected: Int, got: String)
+
+        public var description: String {
+            switch self {
+            case .badName(let name): "migration file '\(name)' is not named NNNN_description.sql"
+            case .notSequential(let expected, let got): "migration \(got) breaks the sequence: expected number \(expected)"
+            }
+        }
+    }
+
+    /// The embedded migrations, in order.
+    public static func embedded() throws -> [File] {
+        try parse(EmbeddedFiles.files.mapValues { String(decoding: $0, as: UTF8.self) })
+    }
+
+    static func parse(_ files: [String: String]) throws -> [File] {
+        let parsed = try files.filter { $0.key.hasSuffix(".sql") }.map { name, sql in
+            let digits = name.prefix { $0.isNumber }
+            guard digits.count == 4, let number = Int(digits), name.dropFirst(4).first == "_" else { throw LoadError.badName(name) }
+            return File(number: number, name: String(name.dropLast(4)), sql: sql)
+        }.sorted { $0.number < $1.number }
+        for (offset, file) in parsed.enumerated() where file.number != offset + 1 {
+            throw LoadError.notSequential(expected: offset + 1, got: file.name)
+        }
+        return parsed
+    }
+
+    static func migrator() throws -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for file in try embedded() {
+            migrator.registerMigration(file.name) { db in try db.execute(sql: file.sql) }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import GRDB
+import Logging
+import PlinthCore
+import Synchronization
+
+/// The catalog on SQLite, through one GRDB `DatabasePool` (WAL, foreign keys on).
+/// Opening it applies any migration not yet applied.
+public final class SQLiteStore: CatalogStore {
+    let pool: DatabasePool
+    private let commits = Atomic<UInt64>(0)
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String, logger: Logger = Logger(label: "plinth.store")) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.label = "plinth"
+        pool = try DatabasePool(path: path, configuration: configuration)
+        let migrator = try Migrations.migrator()
+        let pending = try pool.read { db in try migrator.appliedMigrations(db) }
+        try migrator.migrate(pool)
+        let applied = try pool.read { db in try migrator.appliedMigrations(db) }
+        if applied.count > pending.count {
+            logger.info("migrated database", metadata: ["path": "\(path)", "applied": "\(applied.dropFirst(pending.count).joined(separator: ","))"])
+        }
+    }
+
+    public func generation() async -> UInt64 { commits.load(ordering: .acquiring) }
+
+    // MARK: Entries
+
+    public func entries() async throws -> [StoredEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT document, created_at, updated_at FROM images ORDER BY name").map(Self.storedEntry)
+        }
+    }
+
+    public func entry(named name: String) async throws -> StoredEntry? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT document, created_at, updated_at FROM images WHERE name = ?", arguments: [name])
+                .map(Self.storedEntry)
+        }
+    }
+
+    static func storedEntry(_ row: Row) throws -> StoredEntry {
+        let document: String = row["document"]
+        let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data(document.utf8))
+        return StoredEntry(entry: entry, createdAt: try Timestamp.parse(row["created_at"]), updatedAt: try Timestamp.parse(row["updated_at"]))
+    }
+
+    // MARK: Writes
+
+    @discardableResult
+    public func commit(_ changes: ChangeSet) async throws -> ChangeOutcome {
+        guard !changes.isEmpty else { return ChangeOutcome() }
+        let outcome = try await mapErrors {
+            try await pool.write { db in
+                var outcome = ChangeOutcome()
+                let now = Timestamp.format(Date())
+                for entry in changes.created {
+                    try db.execute(
+                        sql: "INSERT INTO images (name, repository, status, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [entry.name, entry.repository, entry.status.rawValue, try Self.document(entry), now, now])
+                    try Self.writeTags(of: entry, db)
+                }
+                for entry in changes.updated {
+                    try db.execute(
+                        sql: "UPDATE images SET repository = ?, status = ?, document = ?, updated_at = ? WHERE name = ?",
+                        arguments: [entry.repository, entry.status.rawValue, try Self.document(entry), now, entry.name])
+                    guard db.changesCount == 1 else { throw StoreError.notFound("image '\(entry.name)'") }
+                    try db.execute(sql: "DELETE FROM image_tags WHERE image_name = ?", arguments: [entry.name])
+                    try Self.writeTags(of: entry, db)
+                }
+                for write in changes.observations {
+                    try Self.record(write, db, &outcome)
+                }
+                for event in changes.events {
+                    try db.execute(
+                        sql: "INSERT INTO audit_events (at, actor, action, subject, reason, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [Timestamp.format(event.at), event.actor, event.action, event.subject, event.reason, event.detail])
+                }
+                return outcome
+            }
+        }
+        commits.add(1, ordering: .releasing)
+        return outcome
+    }
+
+    static func document(_ entry: CatalogEntry) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(entry), as: UTF8.self)
+    }
+
+    static func writeTags(of entry: CatalogEntry, _ db: Database) throws {
+        for tag in entry.tags {
+            try db.execute(
+                sql: "INSERT INTO image_tags (image_name, repository, tag) VALUES (?, ?, ?)",
+                arguments: [entry.name, entry.repository, tag])
+        }
+    }
+
+    /// Records one observation: a run of the tag at that digest covering the time is
+    /// already known; one that is the tag's latest run is extended; otherwise a new run starts.
+    static func record(_ write: ObservationWrite, _ db: Database, _ outcome: inout ChangeOutcome) throws {
+        let snapshot = write.snapshot
+        let digest = snapshot.digest.description
+        let seen = Timestamp.format(snapshot.seenAt)
+        try db.execute(
+            sql: "INSERT INTO manifests (digest, media_type, content, first_seen) VALUES (?, ?, NULL, ?) ON CONFLICT(digest) DO NOTHING",
+            arguments: [digest, snapshot.mediaType.rawValue, seen])
+        for (position, child) in snapshot.children.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO index_children (index_digest, child_digest, media_type, platform, is_attestation, position)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """,
+                arguments: [digest, child.digest.description, child.mediaType.rawValue, child.platform.description, child.isAttestation, position])
+        }
+        for (manifest, packages) in snapshot.packages {
+            for package in packages {
+                try db.execute(
+                    sql: """
+                        INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version)
+                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [manifest.description, package.type, package.name, package.version, package.arch, package.sourceName, package.sourceVersion])
+            }
+        }
+        let covered = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM observations WHERE repository = ? AND tag = ? AND digest = ? AND first_seen <= ? AND last_seen >= ?)",
+            arguments: [snapshot.repository, snapshot.tag, digest, seen, seen]) ?? false
+        if !covered {
+            let latest = try Row.fetchOne(
+                db,
+                sql: "SELECT id, digest, last_seen FROM observations WHERE repository = ? AND tag = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
+                arguments: [snapshot.repository, snapshot.tag])
+            if let latest, latest["digest"] as String == digest, (latest["last_seen"] as String) < seen {
+                try db.execute(sql: "UPDATE observations SET last_seen = ? WHERE id = ?", arguments: [seen, latest["id"] as Int64])
+                outcome.extendedObservations += 1
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO observations (repository, tag, digest, first_seen, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [snapshot.repository, snapshot.tag, digest, seen, seen, snapshot.source])
+                outcome.newObservations += 1
+            }
+        }
+        if let image = write.approveFor, let approval = write.approval {
+            try db.execute(
+                sql: """
+                    INSERT INTO approvals (image_name, digest, approved_by, approved_at, reason) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(image_name, digest) DO NOTHING
+                    """,
+                arguments: [image, digest, approval.by, Timestamp.format(approval.at), approval.reason])
+            if db.changesCount == 1 {
+                outcome.approvalsAdded += 1
+                try db.execute(
+                    sql: "INSERT INTO audit_events (at, actor, action, subject, reason, detail) VALUES (?, ?, 'digest.approve', ?, ?, ?)",
+                    arguments: [Timestamp.format(approval.at), approval.by, digest, approval.reason, #"{"image":"\#(image)","tag":"\#(snapshot.tag)"}"#])
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    public func facts(about digest: Digest) async throws -> DigestFacts? {
+        try await pool.read { db in
+            guard let manifest = try Row.fetchOne(db, sql: "SELECT media_type, first_seen FROM manifests WHERE digest = ?", arguments: [digest.description])
+            else { return nil }
+            // Every (entry, tag) whose tag pointed at this digest.
+            let tagRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT t.image_name, t.repository, t.tag, i.document
+                    FROM observations o
+                    JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    JOIN images i ON i.name = t.image_name
+                    WHERE o.digest = ?
+                    ORDER BY t.image_name, t.tag
+                    """,
+                arguments: [digest.description])
+            var lineages: [TagLineage] = []
+            var revocations: [Digest: Revocation] = [:]
+            for row in tagRows {
+                let image: String = row["image_name"]
+                let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data((row["document"] as String).utf8))
+                let lineage = try Self.lineage(image: image, repository: row["repository"], tag: row["tag"], graceDays: entry.approval.graceDays, db)
+                lineages.append(lineage)
+                for seen in lineage.digests where revocations[seen.digest] == nil {
+                    if let revocation = try Self.revocation(of: seen.digest, db) { revocations[seen.digest] = revocation }
+                }
+            }
+            if let revocation = try Self.revocation(of: digest, db) { revocations[digest] = revocation }
+            let span = try Row.fetchOne(
+                db, sql: "SELECT min(first_seen) AS first, max(last_seen) AS last FROM observations WHERE digest = ?", arguments: [digest.description])
+            let children = try Row.fetchAll(
+                db, sql: "SELECT child_digest, media_type, platform FROM index_children WHERE index_digest = ? ORDER BY position",
+                arguments: [digest.description]
+            ).map { row in
+                IndexChild(digest: try Digest(parsing: row["child_digest"]), mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"]))
+            }
+            return DigestFacts(
+                digest: digest, mediaType: MediaType(manifest["media_type"] as String), lineages: lineages, revocations: revocations,
+                children: children,
+                firstSeen: try (span?["first"] as String?).map(Timestamp.parse),
+                lastSeen: try (span?["last"] as String?).map(Timestamp.parse))
+        }
+    }
+
+    static func lineage(image: String, repository: String, tag: String, graceDays: Int, _ db: Database) throws -> TagLineage {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                       a.approved_by, a.approved_at, a.reason
+                FROM observations o
+                LEFT JOIN approvals a ON a.image_name = ? AND a.digest = o.digest
+                WHERE o.repository = ? AND o.tag = ?
+                GROUP BY o.digest
+                """,
+            arguments: [image, repository, tag])
+        let digests = try rows.map { row in
+            let approval: Approval? =
+                if let by = row["approved_by"] as String? {
+                    Approval(by: by, at: try Timestamp.parse(row["approved_at"]), reason: row["reason"])
+                } else { nil }
+            return TagDigest(
+                digest: try Digest(parsing: row["digest"]), firstSeen: try Timestamp.parse(row["first_seen"]),
+                lastSeen: try Timestamp.parse(row["last_seen"]), approval: approval)
+        }
+        return TagLineage(image: image, repository: repository, tag: tag, graceDays: graceDays, digests: digests)
+    }
+
+    static func revocation(of digest: Digest, _ db: Database) throws -> Revocation? {
+        try Row.fetchOne(db, sql: "SELECT revoked_by, revoked_at, reason FROM revocations WHERE digest = ?", arguments: [digest.description]).map {
+            Revocation(by: $0["revoked_by"], at: try Timestamp.parse($0["revoked_at"]), reason: $0["reason"])
+        }
+    }
+
+    public func parents(of digest: Digest) async throws -> [ParentIndex] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT index_digest, media_type, platform FROM index_children WHERE child_digest = ? ORDER BY index_digest",
+                arguments: [digest.description]
+            ).map { row in
+                ParentIndex(
+                    index: try Digest(parsing: row["index_digest"]),
+                    child: IndexChild(digest: digest, mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"])))
+            }
+        }
+    }
+
+    public func history(of image: String) async throws -> [TagObservation] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source
+                    FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    WHERE t.image_name = ?
+                    ORDER BY o.tag, o.first_seen, o.id
+                    """,
+                arguments: [image]
+            ).map { row in
+                TagObservation(
+                    repository: row["repository"], tag: row["tag"], digest: try Digest(parsing: row["digest"]),
+                    firstSeen: try Timestamp.parse(row["first_seen"]), lastSeen: try Timestamp.parse(row["last_seen"]), source: row["source"])
+            }
+        }
+    }
+
+    public func approvals(of image: String) async throws -> [Digest: Approval] {
+        try await pool.read { db in
+            var result: [Digest: Approval] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT digest, approved_by, approved_at, reason FROM approvals WHERE image_name = ?", arguments: [image]) {
+                result[try Digest(parsing: row["digest"])] = Approval(by: row["approved_by"], at: try Timestamp.parse(row["approved_at"]), reason: row["reason"])
+            }
+            return result
+        }
+    }
+
+    public func revocations() async throws -> [Digest: Revocation] {
+        try await pool.read { db in
+            var result: [Digest: Revocation] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT digest, revoked_by, revoked_at, reason FROM revocations") {
+                result[try Digest(parsing: row["digest"])] = Revocation(by: row["revoked_by"], at: try Timestamp.parse(row["revoked_at"]), reason: row["reason"])
+            }
+            return result
+        }
+    }
+
+    public func packages(of manifest: Digest) async throws -> [InstalledPackage] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT type, name, version, arch, source_name, source_version FROM packages WHERE manifest_digest = ? ORDER BY name, arch",
+                arguments: [manifest.description]
+            ).map {
+                InstalledPackage(type: $0["type"], name: $0["name"], version: $0["version"], arch: $0["arch"], sourceName: $0["source_name"], sourceVersion: $0["source_version"])
+            }
+        }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT at, actor, action, subject, reason, detail FROM audit_events ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                AuditEvent(at: try Timestamp.parse($0["at"]), actor: $0["actor"], action: $0["action"], subject: $0["subject"], reason: $0["reason"], detail: $0["detail"])
+            }
+        }
+    }
+
+    /// Maps SQLite constraint failures to domain errors so that SQL never reaches a caller.
+    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw StoreError.alreadyExists(Self.subject(of: error))
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict("the change breaks a catalog invariant (\(Self.subject(of: error)))")
+        }
+    }
+
+    static func subject(of error: DatabaseError) -> String {
+        let message = error.message ?? ""
+        if message.contains("image_tags.repository") { return "a tag tracked by another entry" }
+        if message.contains("images.name") { return "an image with that name" }
+        return "a record with that key"
+    }
+}
