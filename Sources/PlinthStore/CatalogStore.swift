@@ -163,6 +163,6 @@ public protocol CatalogStore: Sendable {
     func revocations() async throws -> [Digest: Revocation]
     func packages(of manifest: Digest) async throws -> [InstalledPackage]
     func auditEvents(limit: Int) async throws -> [AuditEvent]
-    /// A number that changes whenever anything is committed, for caches to compare.
+    /// A number that changes whenever a commit changes anything, for caches to compare.
     func generation() async -> UInt64
 }

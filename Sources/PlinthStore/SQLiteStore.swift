@@ -83,7 +83,8 @@ public final class SQLiteStore: CatalogStore {
                 return outcome
             }
         }
-        commits.add(1, ordering: .releasing)
+        let changed = !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || outcome != ChangeOutcome()
+        if changed { commits.add(1, ordering: .releasing) }
         return outcome
     }
 

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import PlinthCore
+import PlinthTestSupport
+import Testing
+
+@testable import PlinthStore
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+    static let digestA = try! Digest(parsing: "sha256:" + String(repeating: "a", count: 64))
+    static let digestB = try! Digest(parsing: "sha256:" + String(repeating: "b", count: 64))
+
+    static func entry(_ name: String = "debian-bookworm-slim", tags: [String] = ["bookworm-slim"]) -> CatalogEntry {
+        CatalogEntry(
+            name: name, title: "Debian", repository: "docker.io/library/debian", tags: tags, status: .approved,
+            os: .init(family: "debian", version: "12"), platforms: [try! Platform(parsing: "linux/amd64")],
+            workloads: [.init(workload: "python", support: .supported)], owner: "platform", rationale: "r", tradeoffs: nil,
+            successor: nil, approval: .init(policy: .automatic, graceDays: 14))
+    }
+
+    static func snapshot(_ digest: Digest, at: Date, tag: String = "bookworm-slim") -> ImageSnapshot {
+        ImageSnapshot(
+            repository: "docker.io/library/debian", tag: tag, digest: digest, mediaType: .ociIndex,
+            children: [IndexChild(digest: digestB, mediaType: .ociManifest, platform: try! Platform(parsing: "linux/amd64"))],
+            seenAt: at, source: "test")
+    }
+
+    @Test func migrationsAreAppliedInOrderAndRecorded() throws {
+        let database = try TestDatabase()
+        let applied = try database.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        }
+        #expect(applied == (try Migrations.embedded().map(\.name)))
+        #expect(applied.first == "0001_catalog")
+        // Opening the same file again applies nothing new and keeps the data.
+        _ = try SQLiteStore(path: database.path)
+        let journal = try database.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+    }
+
+    @Test func migrationFilesMustBeNumberedInSequence() throws {
+        #expect(throws: Migrations.LoadError.self) { try Migrations.parse(["0001_a.sql": "", "0003_c.sql": ""]) }
+        #expect(throws: Migrations.LoadError.self) { try Migrations.parse(["1_a.sql": ""]) }
+        #expect(try Migrations.parse(["0002_b.sql": "B", "0001_a.sql": "A"]).map(\.sql) == ["A", "B"])
+    }
+
+    @Test func entriesRoundTrip() async throws {
+        let database = try TestDatabase()
+        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        let stored = try await database.store.entry(named: "debian-bookworm-slim")
+        #expect(stored?.entry == Self.entry())
+        #expect(try await database.store.entries().map(\.entry.name) == ["debian-bookworm-slim"])
+    }
+
+    @Test func creatingAnExistingEntryIsAlreadyExistsAndWritesNothing() async throws {
+        let database = try TestDatabase()
+        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        let generation = await database.store.generation()
+        await #expect(throws: StoreError.alreadyExists("an image with that name")) {
+            try await database.store.commit(
+                ChangeSet(created: [Self.entry("other-entry", tags: ["x"]), Self.entry()]))
+        }
+        // The transaction rolled back: the first entry of the failed change set is not there.
+        #expect(try await database.store.entry(named: "other-entry") == nil)
+        #expect(await database.store.generation() == generation)
+    }
+
+    @Test func aTagBelongsToOneEntry() async throws {
+        let database = try TestDatabase()
+        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        await #expect(throws: StoreError.alreadyExists("a tag tracked by another entry")) {
+            try await database.store.commit(ChangeSet(created: [Self.entry("debian-copy")]))
+        }
+    }
+
+    @Test func observationsFormRunsAndNeverRewriteHistory() async throws {
+        let database = try TestDatabase()
+        let store = database.store
+        try await store.commit(ChangeSet(created: [Self.entry()]))
+        let day: TimeInterval = 86_400
+        var outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
+        #expect(outcome.newObservations == 1)
+        outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
+        #expect(outcome.extendedObservations == 1)
+        outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
+        #expect(outcome == ChangeOutcome())  // already known
+        try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestB, at: Self.t0 + 2 * day))]))
+        try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + 3 * day))]))
+
+        let history = try await store.history(of: "debian-bookworm-slim")
+        #expect(history.map(\.digest) == [Self.digestA, Self.digestB, Self.digestA])
+        #expect(history[0].firstSeen == Self.t0)
+        #expect(history[0].lastSeen == Self.t0 + day)
+        #expect(history[2].firstSeen == Self.t0 + 3 * day)
+    }
+
+    @Test func policyApprovalIsRecordedOnceAndAudited() async throws {
+        let database = try TestDatabase()
+        let store = database.store
+        try await store.commit(ChangeSet(created: [Self.entry()]))
+        let approval = Approval(by: "policy", at: Self.t0)
+        let write = ObservationWrite(snapshot: Self.snapshot(Self.digestA, at: Self.t0), approveFor: "debian-bookworm-slim", approval: approval)
+        #expect(try await store.commit(ChangeSet(observations: [write])).approvalsAdded == 1)
+        #expect(try await store.commit(ChangeSet(observations: [write])).approvalsAdded == 0)
+        #expect(try await store.approvals(of: "debian-bookworm-slim") == [Self.digestA: approval])
+        let events = try await store.auditEvents(limit: 10)
+        #expect(events.map(\.action) == ["digest.approve"])
+        #expect(events.first?.subject == Self.digestA.description)
+    }
+
+    @Test func factsJoinTagsToEntriesAndChildrenToIndexes() async throws {
+        let database = try TestDatabase()
+        let store = database.store
+        try await store.commit(ChangeSet(created: [Self.entry()], observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
+        let facts = try #require(try await store.facts(about: Self.digestA))
+        #expect(facts.lineages.map(\.tag) == ["bookworm-slim"])
+        #expect(facts.children.map(\.digest) == [Self.digestB])
+        #expect(try await store.parents(of: Self.digestB).map(\.index) == [Self.digestA])
+        #expect(try await store.facts(about: Self.digestB) == nil)
+    }
+}

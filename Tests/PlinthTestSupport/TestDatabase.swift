@@ -1,0 +1,83 @@
+import Foundation
+import PlinthCatalog
+import PlinthStore
+
+/// A fresh SQLite database on disk, with the production migrations, in its own temporary
+/// folder; removed when the value is released.
+public final class TestDatabase: Sendable {
+    public let directory: URL
+    public let path: String
+    public let store: SQLiteStore
+
+    public init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("plinth.sqlite").path
+        store = try SQLiteStore(path: path)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A catalog on this database whose clock stands still at `now`.
+    public func catalog(now: Date = Fixtures.now) -> Catalog {
+        Catalog(store: store, now: { now })
+    }
+
+    /// A catalog loaded with the built-in seed catalog.
+    public static func seeded(now: Date = Fixtures.now) async throws -> (TestDatabase, Catalog) {
+        let database = try TestDatabase()
+        let catalog = database.catalog(now: now)
+        _ = try await catalog.apply(.embedded)
+        return (database, catalog)
+    }
+}
+
+/// Facts of the seed catalog that tests assert on (from seed-data/snapshots, which cite their sources).
+public enum Fixtures {
+    /// The moment tests stand at.
+    public static let now = Date(timeIntervalSince1970: 1_795_780_800)  // 2026-11-27T12:00:00Z
+
+    /// docker.io/library/debian:bookworm-slim, the 2026-09-18 build.
+    public static let bookwormSlimIndex = "sha256:3783cc01769c7b2b1b83a5c5ad96c815348e28ed7da68e2e3687004faa906251"
+    /// Its linux/amd64 manifest.
+    public static let bookwormSlimAmd64 = "sha256:f3034a6ec3c1205360777c4aae76234998866ad18806ae62b63a3f84ccad782b"
+    /// Its first attestation manifest (unknown/unknown).
+    public static let bookwormSlimAttestation = "sha256:966fe79846d4952fb4670e2f9f533dbfcbe9c978cd756050a319f56455189363"
+    /// The 2026-08-03 build of the same tag, superseded on 2026-09-18.
+    public static let bookwormSlimEarlierIndex = "sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241"
+    /// A digest no image has.
+    public static let unknownDigest = "sha256:" + String(repeating: "0123456789abcdef", count: 4)
+
+    /// Writes `files` (name to text) into a new temporary directory.
+    public static func directory(_ files: [String: String]) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-catalog-\(UUID().uuidString)")
+        for (name, text) in files {
+            let file = url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: file)
+        }
+        return url
+    }
+
+    /// A valid entry file.
+    public static func entryYAML(name: String, repository: String = "docker.io/library/debian", tags: [String] = ["bookworm-slim"], title: String = "Debian slim") -> String {
+        """
+        name: \(name)
+        title: \(title)
+        repository: \(repository)
+        tags: [\(tags.map { "\"\($0)\"" }.joined(separator: ", "))]
+        status: approved
+        os: {family: debian, version: "12", codename: bookworm, eol: 2028-06-30}
+        platforms: [linux/amd64, linux/arm64]
+        workloads:
+          - {workload: python, support: supported, notes: "python3 from apt"}
+          - {workload: static-binary, support: not-recommended}
+        owner: platform-team
+        rationale: Widely used glibc base.
+        approval: {policy: automatic, grace_days: 14}
+
+        """
+    }
+}
