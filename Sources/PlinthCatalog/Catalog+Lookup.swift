@@ -1,0 +1,81 @@
+import Foundation
+import PlinthCore
+import PlinthStore
+
+/// The answer to "is this digest an approved, current base?"
+public struct DigestAnswer: Sendable, Hashable {
+    /// The digest asked about.
+    public var digest: Digest
+    public var verdict: DigestVerdict
+    /// `index` or `manifest`; nil when unknown.
+    public var kind: Kind?
+    public var mediaType: MediaType?
+    /// For a platform manifest: its platform, and the index that lists it.
+    public var platform: Platform?
+    public var index: Digest?
+    /// For an index: its platforms (attestations left out).
+    public var platforms: [IndexChild]
+    public var firstSeen: Date?
+    public var lastSeen: Date?
+
+    public enum Kind: String, Sendable {
+        case index, manifest
+    }
+
+    /// For a platform manifest, the current digest is the index's current digest: the
+    /// reference to pin stays the index, which resolves to this platform.
+    public var currentDigest: Digest? { verdict.currentDigest }
+}
+
+extension Catalog {
+    /// The verdict of a digest, index or platform manifest alike; a platform manifest
+    /// follows the index that lists it (the most favourable one, if several do).
+    public func lookup(_ digest: Digest) async throws -> DigestAnswer {
+        let moment = now()
+        let generation = await store.generation()
+        if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
+        let answer = try await computeAnswer(digest, now: moment)
+        cache.store(answer, for: digest, generation: generation, now: moment)
+        return answer
+    }
+
+    func computeAnswer(_ digest: Digest, now moment: Date) async throws -> DigestAnswer {
+        if let facts = try await store.facts(about: digest), !facts.lineages.isEmpty {
+            return answer(for: digest, facts: facts, now: moment)
+        }
+        var best: DigestAnswer?
+        for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
+            guard let facts = try await store.facts(about: parent.index), !facts.lineages.isEmpty else { continue }
+            var candidate = answer(for: parent.index, facts: facts, now: moment)
+            candidate.digest = digest
+            candidate.verdict.digest = digest
+            candidate.kind = .manifest
+            candidate.mediaType = parent.child.mediaType
+            candidate.platform = parent.child.platform
+            candidate.index = parent.index
+            candidate.platforms = []
+            if best == nil || candidate.verdict.verdict.rank < best!.verdict.verdict.rank { best = candidate }
+        }
+        if let best { return best }
+        return DigestAnswer(
+            digest: digest, verdict: .unknown(digest), kind: nil,
+            mediaType: nil, platform: nil, index: nil, platforms: [], firstSeen: nil, lastSeen: nil)
+    }
+
+    func answer(for digest: Digest, facts: DigestFacts, now moment: Date) -> DigestAnswer {
+        let verdict = VerdictRules.evaluate(digest, lineages: facts.lineages, revocations: facts.revocations, now: moment)
+        return DigestAnswer(
+            digest: digest, verdict: verdict, kind: facts.mediaType?.isIndex == true ? .index : .manifest, mediaType: facts.mediaType,
+            platform: nil, index: nil, platforms: facts.children.filter { !$0.isAttestation }, firstSeen: facts.firstSeen, lastSeen: facts.lastSeen)
+    }
+}
+
+extension Catalog {
+    /// The current approved digest of a tracked tag, if an entry tracks it and one is approved.
+    public func currentDigest(of reference: ImageReference) async throws -> Digest? {
+        guard let tag = reference.tag,
+            let entry = try await store.entries().first(where: { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) })
+        else { return nil }
+        return try await history(of: entry.entry).first { $0.tag == tag }?.currentDigest
+    }
+}
