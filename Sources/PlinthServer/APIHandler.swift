@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import OpenAPIRuntime
+import PlinthCatalog
+import PlinthCore
+import Prometheus
+
+/// The REST API's handlers. Routes, parameters and bodies come from `openapi.yaml`
+/// (swift-openapi-generator), so the document and the server cannot drift apart.
+struct APIHandler: APIProtocol {
+    let catalog: Catalog
+    let metrics: PrometheusCollectorRegistry
+    let document: Data
+
+    // MARK: Images
+
+    func listImages(_ input: Operations.ListImages.Input) async throws -> Operations.ListImages.Output {
+        let query = input.query
+        var filter = ImageFilter(workload: query.workload, os: query.os, query: query.q)
+        if let status = query.status { filter.status = CatalogEntry.Status(rawValue: status.rawValue) }
+        if let platform = query.platform {
+            do { filter.platform = try Platform(parsing: platform) } catch {
+                return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid platform", detail: error.description))))
+            }
+        }
+        let limit = query.limit ?? Catalog.defaultPageSize
+        guard (1...Catalog.maxPageSize).contains(limit) else {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid limit", detail: "limit must be from 1 to \(Catalog.maxPageSize)"))))
+        }
+        do {
+            let page = try await catalog.images(filter, limit: limit, cursor: query.cursor)
+            return .ok(.init(body: .json(.init(items: page.items.map(Representation.image), nextCursor: page.nextCursor))))
+        } catch CatalogError.invalidCursor {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid cursor", detail: CatalogError.invalidCursor.description))))
+        }
+    }
+
+    func getImage(_ input: Operations.GetImage.Input) async throws -> Operations.GetImage.Output {
+        let name = input.path.name
+        guard CatalogEntry.isValidName(name) else {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.invalidName(name))))
+        }
+        do {
+            return .ok(.init(body: .json(Representation.image(try await catalog.image(named: name)))))
+        } catch let error as CatalogError {
+            return .notFound(.init(body: .applicationProblemJson(Problem.make(404, "Image not found", detail: error.description))))
+        }
+    }
+
+    func getImageHistory(_ input: Operations.GetImageHistory.Input) async throws -> Operations.GetImageHistory.Output {
+        let name = input.path.name
+        guard CatalogEntry.isValidName(name) else {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.invalidName(name))))
+        }
+        do {
+            let (view, tags) = try await catalog.history(named: name)
+            return .ok(.init(body: .json(Representation.history(view, tags))))
+        } catch let error as CatalogError {
+            return .notFound(.init(body: .applicationProblemJson(Problem.make(404, "Image not found", detail: error.description))))
+        }
+    }
+
+    func getMatrix(_ input: Operations.GetMatrix.Input) async throws -> Operations.GetMatrix.Output {
+        .ok(.init(body: .json(Representation.matrix(try await catalog.matrix()))))
+    }
+
+    // MARK: Digests
+
+    func getDigest(_ input: Operations.GetDigest.Input) async throws -> Operations.GetDigest.Output {
+        let digest: Digest
+        do { digest = try Digest(parsing: input.path.digest) } catch {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid digest", detail: error.description))))
+        }
+        let answer = try await catalog.lookup(digest)
+        guard answer.verdict.verdict != .unknown else {
+            return .notFound(
+                .init(
+                    body: .applicationProblemJson(
+                        .init(
+                            value1: Problem.make(404, "Unknown digest", detail: "Plinth has never seen \(digest)"),
+                            value2: .init(verdict: .unknown, digest: digest.description)))))
+        }
+        return .ok(.init(body: .json(Representation.digest(answer))))
+    }
+
+    func check(_ input: Operations.Check.Input) async throws -> Operations.Check.Output {
+        guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
+        do {
+            let results = try await catalog.check(body.items)
+            return .ok(.init(body: .json(.init(passed: results.allSatisfy(\.passes), results: results.map(Representation.checkResult)))))
+        } catch let error as CheckInputError {
+            var problem = Problem.make(400, "Invalid check item", detail: error.description)
+            problem.errors = [.init(pointer: "/items/\(error.index)", detail: error.message)]
+            return .badRequest(.init(body: .applicationProblemJson(problem)))
+        }
+    }
+
+    // MARK: Operations
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: .ok))))
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        do {
+            _ = try await catalog.store.entry(named: "readiness-probe")
+            return .ok(.init(body: .json(.init(status: .ready))))
+        } catch {
+            return .serviceUnavailable(.init(body: .applicationProblemJson(Problem.make(503, "Not ready", detail: "the database does not answer"))))
+        }
+    }
+
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        var buffer: [UInt8] = []
+        metrics.emit(into: &buffer)
+        return .ok(.init(body: .plainText(HTTPBody(buffer))))
+    }
+
+    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
+        .ok(.init(body: .yaml(HTTPBody(document))))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+/// The one place errors become HTTP responses: every error leaves as RFC 9457
+/// `application/problem+json`; a malformed body names what was wrong (with a JSON pointer
+/// where the decoder knows one); anything unexpected is a 500 with no internals in the body,
+/// logged with the request id. Every response carries `X-Request-Id`.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = context.id
+            return response
+        } catch {
+            let problem = Self.problem(for: error, context: context, request: request)
+            return problem.response(headers: [.requestID: context.id])
+        }
+    }
+
+    static func problem(for error: any Error, context: Context, request: Request) -> Problem {
+        if let error = error as? ServerError {
+            return problem(for: error.underlyingError, context: context, request: request)
+        }
+        if let error = error as? DecodingError {
+            var problem = Problem.make(400, "Malformed request body", detail: describe(error))
+            problem.errors = [.init(pointer: pointer(error), detail: describe(error))]
+            return problem
+        }
+        if let error = error as? any HTTPResponseError {
+            let status = error.status
+            if status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            let detail: String? =
+                switch status {
+                case .notFound: "no route for \(request.method) \(request.uri.path)"
+                case .contentTooLarge: "the request body is larger than \(BodyLimitMiddleware<Context>.limit) bytes"
+                case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
+                default: (error as? HTTPError)?.body
+                }
+            return Problem.make(status.code, status.reasonPhrase, detail: detail)
+        }
+        let text = String(describing: error)
+        // The generated code reports a missing or wrong content type, a missing body and
+        // unparsable parameters as runtime errors; those are the client's doing.
+        for (needle, title) in [
+            ("Unexpected content type", "Unsupported media type"), ("Unexpected Content-Type", "Unsupported media type"),
+            ("Missing required request body", "Missing request body"), ("Unexpected query parameter", "Invalid query parameter"),
+            ("Failed to decode", "Invalid parameter"), ("Missing required query", "Missing query parameter"),
+            ("Unexpected Accept header", "Not acceptable"),
+        ] where text.contains(needle) {
+            let status = title == "Unsupported media type" ? 415 : title == "Not acceptable" ? 406 : 400
+            return Problem.make(status, title, detail: firstLine(text))
+        }
+        context.logger.error("unhandled error", metadata: ["error": "\(text)", "path": "\(request.uri.path)"])
+        return Problem.make(500, "Internal Server Error", detail: "the server failed; the request id in X-Request-Id finds it in the log")
+    }
+
+    static func firstLine(_ text: String) -> String {
+        String(text.prefix { $0 != "\n" }.prefix(300))
+    }
+
+    static func pointer(_ error: DecodingError) -> String {
+        let path: [any CodingKey] =
+            switch error {
+            case .keyNotFound(let key, let c): c.codingPath + [key]
+            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): c.codingPath
+            @unknown default: []
+            }
+        return "/" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, _): "required field '\(key.stringValue)' is missing"
+        case .typeMismatch(let type, _): "expected \(type == String.self ? "a string" : "\(type)") here"
+        case .valueNotFound(let type, _): "expected \(type), found null"
+        case .dataCorrupted(let c): c.underlyingError.map { "not valid JSON: \(firstLine(String(describing: $0)))" } ?? c.debugDescription
+        @unknown default: "malformed body"
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}

@@ -1,0 +1,104 @@
+public import Foundation
+public import PlinthCatalog
+import PlinthCore
+
+/// Catalog answers as the API's types (`openapi.yaml`'s schemas), in one place, so that
+/// the server and the CLI's `--json` print the same objects.
+enum Representation {
+    typealias S = Components.Schemas
+
+    static func image(_ view: ImageView) -> S.Image {
+        let e = view.entry
+        return S.Image(
+            name: e.name, title: e.title, repository: e.repository, tags: e.tags, status: .init(rawValue: e.status.rawValue)!,
+            os: .init(family: e.os.family, version: e.os.version, codename: e.os.codename, eol: e.os.eol?.description),
+            platforms: e.platforms.map(\.description),
+            workloads: e.workloads.map { .init(workload: $0.workload, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes) },
+            owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
+            approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
+            current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since) },
+            createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt)
+    }
+
+    static func approval(_ a: Approval?) -> S.Approval? {
+        a.map { .init(by: $0.by, at: $0.at, reason: $0.reason) }
+    }
+
+    static func history(_ view: ImageView, _ tags: [TagHistory]) -> S.ImageHistory {
+        S.ImageHistory(
+            image: view.entry.name, repository: view.entry.repository,
+            tags: tags.map { tag in
+                S.TagHistory(
+                    tag: tag.tag, currentDigest: tag.currentDigest?.description,
+                    observations: tag.items.map { item in
+                        S.HistoryEntry(
+                            digest: item.observation.digest.description, firstSeen: item.observation.firstSeen,
+                            lastSeen: item.observation.lastSeen, source: item.observation.source,
+                            verdict: .init(rawValue: (item.verdict?.verdict ?? .unknown).rawValue)!,
+                            approval: approval(item.verdict?.approval), graceUntil: item.verdict?.graceUntil)
+                    })
+            })
+    }
+
+    static func digest(_ answer: DigestAnswer) -> S.DigestVerdict {
+        let verdict = answer.verdict
+        let best = verdict.standings.first
+        return S.DigestVerdict(
+            digest: answer.digest.description, verdict: .init(rawValue: verdict.verdict.rawValue)!,
+            kind: answer.kind == .index ? .index : .manifest, mediaType: answer.mediaType?.rawValue ?? "",
+            image: best?.image, repository: best?.repository,
+            tags: best.map { best in verdict.standings.filter { $0.image == best.image }.map(\.tag) },
+            platform: answer.platform?.description, index: answer.index?.description,
+            platforms: answer.kind == .index
+                ? answer.platforms.map { .init(platform: $0.platform.description, digest: $0.digest.description, mediaType: $0.mediaType.rawValue) }
+                : nil,
+            currentDigest: verdict.currentDigest?.description, approval: approval(best?.approval), graceUntil: verdict.graceUntil,
+            revocation: verdict.revocation.map { .init(by: $0.by, at: $0.at, reason: $0.reason) },
+            firstSeen: answer.firstSeen, lastSeen: answer.lastSeen,
+            standings: verdict.standings.map { s in
+                S.Standing(
+                    image: s.image, repository: s.repository, tag: s.tag, verdict: .init(rawValue: s.verdict.rawValue)!,
+                    currentDigest: s.currentDigest?.description, approval: approval(s.approval), supersededAt: s.supersededAt,
+                    graceUntil: s.graceUntil, firstSeen: s.firstSeen, lastSeen: s.lastSeen)
+            })
+    }
+
+    static func checkResult(_ r: CheckResult) -> S.CheckResult {
+        let verdict: S.CheckResult.VerdictPayload =
+            switch r.outcome {
+            case .unpinned: .unpinned
+            case .verdict(let v): .init(rawValue: v.rawValue)!
+            }
+        return S.CheckResult(
+            input: r.input, reference: r.reference?.description, digest: r.digest?.description, verdict: verdict,
+            currentDigest: r.currentDigest?.description, reason: r.reason)
+    }
+
+    static func matrix(_ m: SupportMatrix) -> S.Matrix {
+        S.Matrix(
+            workloads: m.rows.map { row in
+                .init(
+                    workload: row.workload,
+                    images: row.images.map {
+                        .init(image: $0.image, title: $0.title, status: .init(rawValue: $0.status.rawValue)!, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes)
+                    })
+            })
+    }
+}
+
+/// The API's JSON for the CLI's `--json`: the same objects the server returns.
+public enum APIJSON {
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        return encoder
+    }
+
+    public static func digest(_ answer: DigestAnswer) throws -> Data { try encoder.encode(Representation.digest(answer)) }
+    public static func history(_ view: ImageView, _ tags: [TagHistory]) throws -> Data { try encoder.encode(Representation.history(view, tags)) }
+    public static func image(_ view: ImageView) throws -> Data { try encoder.encode(Representation.image(view)) }
+}

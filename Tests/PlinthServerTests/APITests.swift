@@ -1,0 +1,235 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Metrics
+import PlinthCatalog
+import PlinthTestSupport
+import Prometheus
+import Testing
+
+@testable import PlinthServer
+
+/// Drives the real application (router, middleware, generated handlers) over the seed catalog.
+@Suite("REST API")
+struct APITests {
+    static func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await app.test(.router, body)
+        _ = database
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, contentType: String = "application/json") async throws -> TestResponse {
+        try await client.execute(uri: path, method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body))
+    }
+
+    @Test func indexDigestIsApproved() async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: "/v1/digests/\(Fixtures.bookwormSlimIndex)", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            let body = try Self.json(response)
+            #expect(body["verdict"] as? String == "approved")
+            #expect(body["kind"] as? String == "index")
+            #expect(body["image"] as? String == "debian-bookworm-slim")
+            #expect(body["tags"] as? [String] == ["bookworm-slim"])
+            #expect((body["platforms"] as? [[String: Any]])?.count == 5)
+            #expect((body["approval"] as? [String: Any])?["at"] as? String == "2026-09-18T00:00:00Z")
+        }
+    }
+
+    @Test func platformDigestNamesItsPlatformAndIndex() async throws {
+        try await Self.withApp { client in
+            let body = try Self.json(try await client.execute(uri: "/v1/digests/\(Fixtures.bookwormSlimAmd64)", method: .get))
+            #expect(body["verdict"] as? String == "approved")
+            #expect(body["platform"] as? String == "linux/amd64")
+            #expect(body["index"] as? String == Fixtures.bookwormSlimIndex)
+            #expect(body["current_digest"] as? String == Fixtures.bookwormSlimIndex)
+        }
+    }
+
+    @Test func unknownDigestIsA404ProblemWithVerdictUnknown() async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: "/v1/digests/\(Fixtures.unknownDigest)", method: .get)
+            #expect(response.status == .notFound)
+            #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            let body = try Self.json(response)
+            #expect(body["verdict"] as? String == "unknown")
+            #expect(body["status"] as? Int == 404)
+            #expect(body["digest"] as? String == Fixtures.unknownDigest)
+        }
+    }
+
+    @Test(arguments: ["sha256:xyz", "sha256:" + String(repeating: "A", count: 64), "md5:abc", "latest"])
+    func malformedDigestIsA400Problem(_ digest: String) async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: "/v1/digests/\(digest)", method: .get)
+            #expect(response.status == .badRequest)
+            let body = try Self.json(response)
+            #expect(body["title"] as? String == "Invalid digest")
+            #expect((body["detail"] as? String)?.isEmpty == false)
+        }
+    }
+
+    @Test func imagesListFiltersAndPaginates() async throws {
+        try await Self.withApp { client in
+            let all = try Self.json(try await client.execute(uri: "/v1/images?limit=10", method: .get))
+            #expect((all["items"] as? [Any])?.count == 10)
+            let cursor = try #require(all["next_cursor"] as? String)
+            let rest = try Self.json(try await client.execute(uri: "/v1/images?limit=10&cursor=\(cursor)", method: .get))
+            #expect((rest["items"] as? [Any])?.count == 8)
+            #expect(rest["next_cursor"] == nil)
+
+            let java = try Self.json(try await client.execute(uri: "/v1/images?workload=java&platform=linux/arm64&status=approved", method: .get))
+            let names = (java["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == ["amazonlinux-2023", "debian-bookworm-slim", "debian-trixie-slim", "eclipse-temurin-21-jre", "ubi9-minimal"])
+        }
+    }
+
+    @Test(arguments: ["/v1/images?platform=linux", "/v1/images?limit=0", "/v1/images?limit=500", "/v1/images?status=blessed", "/v1/images?cursor=nope"])
+    func badImageQueriesAre400Problems(_ uri: String) async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .badRequest, "\(uri)")
+            #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+        }
+    }
+
+    @Test func imageDetailAndErrors() async throws {
+        try await Self.withApp { client in
+            let image = try Self.json(try await client.execute(uri: "/v1/images/debian-bookworm-slim", method: .get))
+            #expect(image["repository"] as? String == "docker.io/library/debian")
+            #expect(image["successor"] as? String == "debian-trixie-slim")
+            let current = image["current"] as? [[String: Any]]
+            #expect(current?.first?["digest"] as? String == Fixtures.bookwormSlimIndex)
+            #expect((image["os"] as? [String: Any])?["eol"] as? String == "2028-06-30")
+
+            #expect(try await client.execute(uri: "/v1/images/no-such-image", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/images/Bad_Name", method: .get).status == .badRequest)
+        }
+    }
+
+    @Test func historyShowsEachRunWithFirstAndLastSeen() async throws {
+        try await Self.withApp { client in
+            let body = try Self.json(try await client.execute(uri: "/v1/images/debian-bookworm-slim/history", method: .get))
+            let tags = try #require(body["tags"] as? [[String: Any]])
+            let slim = try #require(tags.first { $0["tag"] as? String == "bookworm-slim" })
+            let observations = try #require(slim["observations"] as? [[String: Any]])
+            #expect(observations.compactMap { $0["digest"] as? String } == [Fixtures.bookwormSlimEarlierIndex, Fixtures.bookwormSlimIndex])
+            #expect(observations.compactMap { $0["verdict"] as? String } == ["expired", "approved"])
+            #expect(observations.first?["first_seen"] as? String == "2026-08-03T00:00:00Z")
+            #expect(try await client.execute(uri: "/v1/images/no-such-image/history", method: .get).status == .notFound)
+        }
+    }
+
+    @Test func checkGivesAVerdictPerItem() async throws {
+        try await Self.withApp { client in
+            let response = try await Self.post(client, "/v1/check", #"{"items": ["\#(Fixtures.bookwormSlimAmd64)", "debian:bookworm-slim"]}"#)
+            #expect(response.status == .ok)
+            let body = try Self.json(response)
+            #expect(body["passed"] as? Bool == false)
+            let results = try #require(body["results"] as? [[String: Any]])
+            #expect(results.compactMap { $0["verdict"] as? String } == ["approved", "unpinned"])
+            #expect(results[1]["reference"] as? String == "docker.io/library/debian:bookworm-slim")
+        }
+    }
+
+    @Test func checkRejectsABadItemWithItsPointer() async throws {
+        try await Self.withApp { client in
+            let response = try await Self.post(client, "/v1/check", #"{"items": ["\#(Fixtures.bookwormSlimIndex)", "sha256:xyz"]}"#)
+            #expect(response.status == .badRequest)
+            let errors = try Self.json(response)["errors"] as? [[String: Any]]
+            #expect(errors?.first?["pointer"] as? String == "/items/1")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"items": [1]}"#, "application/json", 400, "/items/0"),
+        (#"{"things": []}"#, "application/json", 400, "/items"),
+        (#"{"items": ["#, "application/json", 400, nil as String?),
+        (#"items=x"#, "application/x-www-form-urlencoded", 415, nil),
+    ])
+    func malformedCheckBodiesAreClientErrors(_ body: String, _ contentType: String, _ status: Int, _ pointer: String?) async throws {
+        try await Self.withApp { client in
+            let response = try await Self.post(client, "/v1/check", body, contentType: contentType)
+            #expect(response.status.code == status)
+            #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            if let pointer {
+                let errors = try Self.json(response)["errors"] as? [[String: Any]]
+                #expect(errors?.first?["pointer"] as? String == pointer)
+            }
+        }
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        try await Self.withApp { client in
+            let huge = #"{"items": [""# + String(repeating: "a", count: 2 << 20) + #""]}"#
+            let response = try await Self.post(client, "/v1/check", huge)
+            #expect(response.status == .contentTooLarge)
+        }
+    }
+
+    @Test func matrixHealthReadinessAndDocument() async throws {
+        try await Self.withApp { client in
+            let matrix = try Self.json(try await client.execute(uri: "/v1/matrix", method: .get))
+            let rows = try #require(matrix["workloads"] as? [[String: Any]])
+            #expect(rows.compactMap { $0["workload"] as? String }.contains("python"))
+            #expect(try Self.json(try await client.execute(uri: "/healthz", method: .get))["status"] as? String == "ok")
+            #expect(try Self.json(try await client.execute(uri: "/readyz", method: .get))["status"] as? String == "ready")
+            let document = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(document.status == .ok)
+            #expect(Data(buffer: document.body) == PlinthApplication.openAPIDocument)
+            #expect(String(buffer: document.body).hasPrefix("openapi: 3.1.0"))
+        }
+    }
+
+    @Test func unknownRouteIsA404Problem() async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: "/v2/nothing", method: .get)
+            #expect(response.status == .notFound)
+            #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            #expect(response.headers[HTTPField.Name("X-Request-Id")!] != nil)
+        }
+    }
+}
+
+/// The metrics system can be bootstrapped once per process: this suite's registry is it.
+let processMetrics: PrometheusCollectorRegistry = {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return registry
+}()
+
+@Suite("Metrics endpoint")
+struct MetricsTests {
+    @Test func countsRequestsByRouteAndStatusWithLatencyHistograms() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let router = try PlinthApplication.router(catalog: catalog, metrics: processMetrics)
+        // Other suites run in this process too: compare counts before and after.
+        @Sendable func sample(_ client: any TestClientProtocol) async throws -> (ok: Double, notFound: Double, timed: Double) {
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            func value(_ series: String) -> Double {
+                text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) } ?? 0
+            }
+            let labels = #"{http_route="/v1/digests/{digest}",http_request_method="GET",http_response_status_code="#
+            return (value("hb_requests" + labels + #""200"}"#), value("hb_requests" + labels + #""404"}"#),
+                    value("http_server_request_duration_count" + labels + #""200"}"#))
+        }
+        try await Application(router: router).test(.router) { client in
+            let before = try await sample(client)
+            _ = try await client.execute(uri: "/v1/digests/\(Fixtures.bookwormSlimIndex)", method: .get)
+            _ = try await client.execute(uri: "/v1/digests/\(Fixtures.unknownDigest)", method: .get)
+            let after = try await sample(client)
+            #expect(after.ok - before.ok >= 1)
+            #expect(after.notFound - before.notFound >= 1)
+            #expect(after.timed - before.timed >= 1)
+        }
+        _ = database
+    }
+}
