@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `plinth`: the catalog of trusted base images, from the command line (SPEC "Command line").
+@main
+struct Plinth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plinth",
+        abstract: "A catalog of trusted container base images.",
+        discussion: """
+            Exit codes: 0 ok or policy passed; 1 policy failed (a verdict other than approved, \
+            or superseded within grace); 2 usage or runtime error, with a one-line reason on stderr.
+            """,
+        version: "0.1.0",
+        subcommands: [Serve.self, Apply.self, Lookup.self, History.self]
+    )
+
+    /// Runs the command; maps every failure to SPEC's exit codes (ArgumentParser's own
+    /// usage errors would otherwise exit 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)  // --help, --version
+            }
+            let message = error is any CommandLineFailure ? "\(error)" : fullMessage(for: error)
+            FileHandle.standardError.write(Data("plinth: \(message)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// A failure whose description is the whole message for stderr.
+protocol CommandLineFailure: Error, CustomStringConvertible {}
+
+/// Options every command that reads or writes the catalog takes.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (env PLINTH_DB).", valueName: "path"))
+    var db: String = ProcessInfo.processInfo.environment["PLINTH_DB"] ?? "./plinth.sqlite"
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+}
+
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Left-aligned columns separated by two spaces.
+    static func table(_ rows: [[String]]) -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        let widths = (0..<width).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+extension Logger {
+    /// The process's logger: stderr, at the level asked for.
+    static func bootstrap(level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "plinth")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PlinthCatalog
+import PlinthServer
+import PlinthStore
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the REST API.",
+        discussion: """
+            Migrates the database, loads the seed catalog into it when it has no entries, \
+            and serves until SIGTERM or SIGINT, finishing requests in flight.
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Catalog directory to seed an empty database from (default: the seed catalog built into plinth).", valueName: "dir"))
+    var seed: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    func run() async throws {
+        let logger = Logger.bootstrap(level: logLevel)
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Lookups answer in well under a millisecond: buckets from 250 µs up.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
+
+        let catalog = Catalog(store: try SQLiteStore(path: store.db, logger: logger))
+        if try await catalog.store.entries().isEmpty {
+            let source = try seed.map(CatalogSource.directory) ?? .embedded
+            let report = try await catalog.apply(source)
+            logger.info(
+                "seeded empty catalog",
+                metadata: [
+                    "from": "\(seed ?? "built-in seed-data")", "entries": "\(report.created.count)",
+                    "observations": "\(report.newObservations)", "db": "\(store.db)",
+                ])
+        }
+        let app = try PlinthApplication.make(
+            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port), metrics: registry, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
