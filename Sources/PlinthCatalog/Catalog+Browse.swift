@@ -92,7 +92,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .imageNotFound(let name): "no image named '\(name)' in the catalog"
-        case .invalidCursor: "the cursor is not one this server issued"
+        case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
         }
     }
 }
@@ -171,15 +171,12 @@ extension Catalog {
             })
     }
 
-    static func encodeCursor(_ name: String) -> String {
-        Data("after:\(name)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
+    /// A cursor is the name of the last entry of the previous page: the next page starts
+    /// after it, so any entry name is a valid position, even one since removed.
+    static func encodeCursor(_ name: String) -> String { name }
 
     static func decodeCursor(_ cursor: String) throws -> String {
-        let padded = cursor + String(repeating: "=", count: (4 - cursor.count % 4) % 4)
-        guard let data = Data(base64Encoded: padded), let text = String(data: data, encoding: .utf8), text.hasPrefix("after:"),
-            CatalogEntry.isValidName(String(text.dropFirst(6)))
-        else { throw CatalogError.invalidCursor }
-        return String(text.dropFirst(6))
+        guard CatalogEntry.isValidName(cursor) else { throw CatalogError.invalidCursor }
+        return cursor
     }
 }

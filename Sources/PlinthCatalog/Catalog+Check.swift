@@ -7,6 +7,8 @@ public struct CheckResult: Sendable, Hashable {
         case verdict(Verdict)
         /// A reference with no digest: nothing to judge, and a CI gate fails it.
         case unpinned
+        /// Neither a digest nor a reference; the reason says what is wrong with it.
+        case invalid
     }
 
     public var input: String
@@ -22,31 +24,23 @@ public struct CheckResult: Sendable, Hashable {
     }
 }
 
-/// An item of a check that is neither a digest nor a reference.
-public struct CheckInputError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var index: Int
-    public var input: String
-    public var message: String
-    public var description: String { "item \(index) ('\(input)'): \(message)" }
-}
-
 extension Catalog {
-    /// Judges each item: `sha256:…` alone, or an image reference. Items are validated
-    /// first; one that is neither is an error naming its position.
+    /// Judges each item: `sha256:…` alone, or an image reference. An item that is neither
+    /// fails with the verdict `invalid` and a reason; the others are judged all the same.
     public func check(_ inputs: [String]) async throws -> [CheckResult] {
-        var parsed: [(String, ImageReference?, Digest?)] = []
-        for (index, input) in inputs.enumerated() {
+        var results: [CheckResult] = []
+        for input in inputs {
+            let reference: ImageReference?
+            let digest: Digest?
             do {
                 switch try DigestOrReference(parsing: input) {
-                case .digest(let digest): parsed.append((input, nil, digest))
-                case .reference(let reference): parsed.append((input, reference, reference.digest))
+                case .digest(let d): (reference, digest) = (nil, d)
+                case .reference(let r): (reference, digest) = (r, r.digest)
                 }
             } catch {
-                throw CheckInputError(index: index, input: input, message: error.description)
+                results.append(CheckResult(input: input, reference: nil, digest: nil, outcome: .invalid, currentDigest: nil, reason: error.description))
+                continue
             }
-        }
-        var results: [CheckResult] = []
-        for (input, reference, digest) in parsed {
             guard let digest else {
                 results.append(
                     CheckResult(

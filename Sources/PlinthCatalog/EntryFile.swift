@@ -51,8 +51,11 @@ enum EntryFile {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return EntryFileError(file: file, line: mark.line, field: nil, message: "invalid YAML: \(message)")
+            var message = "invalid YAML: \(problem)"
+            if let context, !context.text.isEmpty {
+                message += " (\(context.text) that starts on line \(context.mark.line))"
+            }
+            return EntryFileError(file: file, line: mark.line, field: nil, message: message)
         default:
             return EntryFileError(file: file, line: nil, field: nil, message: "invalid YAML: \(error)")
         }

@@ -8,6 +8,8 @@ import Prometheus
 /// The REST API's handlers. Routes, parameters and bodies come from `openapi.yaml`
 /// (swift-openapi-generator), so the document and the server cannot drift apart.
 struct APIHandler: APIProtocol {
+    static let maxCheckItems = 1000
+    static let maxCheckItemLength = 512
     let catalog: Catalog
     let metrics: PrometheusCollectorRegistry
     let document: Data
@@ -16,12 +18,24 @@ struct APIHandler: APIProtocol {
 
     func listImages(_ input: Operations.ListImages.Input) async throws -> Operations.ListImages.Output {
         let query = input.query
+        // The generated code checks types, not lengths or patterns: those are checked here.
+        if let problem = Self.invalidQuery([
+            ("workload", query.workload, { CatalogEntry.isValidName($0) }, "must match [a-z0-9][a-z0-9-]{1,62}"),
+            ("platform", query.platform, { $0.count <= 100 }, "must be at most 100 characters"),
+            ("os", query.os, { $0.count <= 100 }, "must be at most 100 characters"),
+            ("q", query.q, { $0.count <= 200 }, "must be at most 200 characters"),
+        ]) {
+            return .badRequest(.init(body: .applicationProblemJson(problem)))
+        }
         var filter = ImageFilter(workload: query.workload, os: query.os, query: query.q)
         if let status = query.status { filter.status = CatalogEntry.Status(rawValue: status.rawValue) }
         if let platform = query.platform {
             do { filter.platform = try Platform(parsing: platform) } catch {
                 return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid platform", detail: error.description))))
             }
+        }
+        if let cursor = query.cursor, !CatalogEntry.isValidName(cursor) {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid cursor", detail: CatalogError.invalidCursor.description))))
         }
         let limit = query.limit ?? Catalog.defaultPageSize
         guard (1...Catalog.maxPageSize).contains(limit) else {
@@ -85,14 +99,30 @@ struct APIHandler: APIProtocol {
 
     func check(_ input: Operations.Check.Input) async throws -> Operations.Check.Output {
         guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
-        do {
-            let results = try await catalog.check(body.items)
-            return .ok(.init(body: .json(.init(passed: results.allSatisfy(\.passes), results: results.map(Representation.checkResult)))))
-        } catch let error as CheckInputError {
-            var problem = Problem.make(400, "Invalid check item", detail: error.description)
-            problem.errors = [.init(pointer: "/items/\(error.index)", detail: error.message)]
+        guard (1...Self.maxCheckItems).contains(body.items.count) else {
+            var problem = Problem.make(400, "Invalid check request", detail: "items must hold 1 to \(Self.maxCheckItems) entries, got \(body.items.count)")
+            problem.errors = [.init(pointer: "/items", detail: "expected 1 to \(Self.maxCheckItems) items")]
             return .badRequest(.init(body: .applicationProblemJson(problem)))
         }
+        for (index, item) in body.items.enumerated() where !(1...Self.maxCheckItemLength).contains(item.count) {
+            var problem = Problem.make(400, "Invalid check item", detail: "item \(index) must be 1 to \(Self.maxCheckItemLength) characters long")
+            problem.errors = [.init(pointer: "/items/\(index)", detail: "must be 1 to \(Self.maxCheckItemLength) characters long")]
+            return .badRequest(.init(body: .applicationProblemJson(problem)))
+        }
+        let results = try await catalog.check(body.items)
+        return .ok(.init(body: .json(.init(passed: results.allSatisfy(\.passes), results: results.map(Representation.checkResult)))))
+    }
+
+    /// The first query parameter that breaks its rule, as a problem naming it.
+    static func invalidQuery(_ rules: [(name: String, value: String?, valid: (String) -> Bool, rule: String)]) -> Problem? {
+        for rule in rules {
+            if let value = rule.value, !rule.valid(value) {
+                var problem = Problem.make(400, "Invalid query parameter", detail: "\(rule.name) \(rule.rule)")
+                problem.errors = [.init(pointer: nil, detail: "\(rule.name): \(rule.rule)")]
+                return problem
+            }
+        }
+        return nil
     }
 
     // MARK: Operations

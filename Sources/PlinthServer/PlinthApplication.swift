@@ -24,15 +24,18 @@ public enum PlinthApplication {
     /// The router with every route of `openapi.yaml` and the middleware stack: metrics,
     /// request logging, problem+json errors, body bounds.
     public static func router(catalog: Catalog, metrics: PrometheusCollectorRegistry) throws -> Router<BasicRequestContext> {
+        let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument)
+        // Compact JSON with sorted keys; slashes unescaped (media types and repositories are full of them).
+        let configuration = OpenAPIRuntime.Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        let routes = RecordingTransport()
+        try handler.registerHandlers(on: routes, configuration: configuration)
+
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routes.table))
         router.add(middleware: BodyLimitMiddleware())
-        let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument)
-        // Compact JSON with sorted keys; slashes unescaped (media types and repositories are full of them).
-        try handler.registerHandlers(
-            on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        try handler.registerHandlers(on: router, configuration: configuration)
         return router
     }
 

@@ -18,7 +18,7 @@ extension Components.Schemas.Problem {
     /// The problem as a Hummingbird response, for errors raised outside the generated handlers.
     func response(headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(self)) ?? Data(#"{"status":500,"title":"Internal Server Error","type":"about:blank"}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/problem+json"

@@ -9,11 +9,22 @@ import OpenAPIRuntime
 /// where the decoder knows one); anything unexpected is a 500 with no internals in the body,
 /// logged with the request id. Every response carries `X-Request-Id`.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var response = try await next(request, context)
             response.headers[.requestID] = context.id
             return response
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router says 404 for a known path with an unknown method too.
+            let allowed = routes.methods(for: request.uri.path)
+            guard !allowed.isEmpty else {
+                return Self.problem(for: error, context: context, request: request).response(headers: [.requestID: context.id])
+            }
+            let allow = allowed.map(\.rawValue).joined(separator: ", ")
+            return Problem.make(405, "Method Not Allowed", detail: "\(request.method) is not allowed on \(request.uri.path); use \(allow)")
+                .response(headers: [.requestID: context.id, .allow: allow])
         } catch {
             let problem = Self.problem(for: error, context: context, request: request)
             return problem.response(headers: [.requestID: context.id])

@@ -67,6 +67,7 @@ enum Representation {
         let verdict: S.CheckResult.VerdictPayload =
             switch r.outcome {
             case .unpinned: .unpinned
+            case .invalid: .invalid
             case .verdict(let v): .init(rawValue: v.rawValue)!
             }
         return S.CheckResult(

@@ -21,6 +21,8 @@ struct Plinth: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            // Commands other than serve log only what went wrong.
+            Logger.bootstrap(level: (command as? Serve)?.logLevel ?? .warning)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -33,7 +35,7 @@ struct Plinth: AsyncParsableCommand {
             if code == .success {
                 exit(withError: error)  // --help, --version
             }
-            let message = error is any CommandLineFailure ? "\(error)" : fullMessage(for: error)
+            let message = error is any CommandLineFailure ? "\(error)" : message(for: error)
             FileHandle.standardError.write(Data("plinth: \(message)\n".utf8))
             Foundation.exit(2)
         }
@@ -66,20 +68,19 @@ enum Output {
         return rows.map { row in
             row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }.joined(separator: "\n")
     }
 }
 
 extension Logger {
-    /// The process's logger: stderr, at the level asked for.
-    static func bootstrap(level: Logger.Level) -> Logger {
+    /// Sends every logger of the process to stderr, at the level asked for.
+    static func bootstrap(level: Logger.Level) {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        return Logger(label: "plinth")
     }
 }
 

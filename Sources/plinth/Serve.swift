@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger.bootstrap(level: logLevel)
+        let logger = Logger(label: "plinth")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // Lookups answer in well under a millisecond: buckets from 250 µs up.

@@ -77,11 +77,12 @@ struct LookupTests {
         #expect(results[3].currentDigest?.description == Fixtures.bookwormSlimIndex)
     }
 
-    @Test func checkNamesTheBadItem() async throws {
+    @Test func checkFailsABadItemWithItsReasonAndJudgesTheRest() async throws {
         let (_, catalog) = try await TestDatabase.seeded()
-        await #expect(throws: CheckInputError(index: 1, input: "sha256:xyz", message: "sha256 digest must have 64 hex characters, got 3")) {
-            try await catalog.check([Fixtures.bookwormSlimIndex, "sha256:xyz"])
-        }
+        let results = try await catalog.check([Fixtures.bookwormSlimIndex, "sha256:xyz", "Not A Reference"])
+        #expect(results.map(\.outcome) == [.verdict(.approved), .invalid, .invalid])
+        #expect(results[1].reason == "sha256 digest must have 64 hex characters, got 3")
+        #expect(results[2].reason == "'Not A Reference' is not a valid image reference")
     }
 
     @Test func imagesFilterByWorkloadPlatformOsStatusAndText() async throws {
@@ -114,6 +115,8 @@ struct LookupTests {
         #expect(names.count == 18)
         #expect(names == names.sorted())
         await #expect(throws: CatalogError.invalidCursor) { try await catalog.images(ImageFilter(), cursor: "garbage!") }
+        // A cursor is a position: an entry name that no longer exists still pages on from there.
+        #expect(try await catalog.images(ImageFilter(), limit: 2, cursor: "debian-a").items.map(\.entry.name) == ["debian-bookworm-slim", "debian-trixie-slim"])
     }
 
     @Test func historyShowsLineageWithVerdicts() async throws {

@@ -92,7 +92,7 @@ struct APITests {
         }
     }
 
-    @Test(arguments: ["/v1/images?platform=linux", "/v1/images?limit=0", "/v1/images?limit=500", "/v1/images?status=blessed", "/v1/images?cursor=nope"])
+    @Test(arguments: ["/v1/images?platform=linux", "/v1/images?limit=0", "/v1/images?limit=500", "/v1/images?status=blessed", "/v1/images?cursor=Not_A_Name"])
     func badImageQueriesAre400Problems(_ uri: String) async throws {
         try await Self.withApp { client in
             let response = try await client.execute(uri: uri, method: .get)
@@ -140,18 +140,33 @@ struct APITests {
         }
     }
 
-    @Test func checkRejectsABadItemWithItsPointer() async throws {
+    @Test func checkFailsABadItemWithItsReason() async throws {
         try await Self.withApp { client in
             let response = try await Self.post(client, "/v1/check", #"{"items": ["\#(Fixtures.bookwormSlimIndex)", "sha256:xyz"]}"#)
-            #expect(response.status == .badRequest)
-            let errors = try Self.json(response)["errors"] as? [[String: Any]]
-            #expect(errors?.first?["pointer"] as? String == "/items/1")
+            #expect(response.status == .ok)
+            let body = try Self.json(response)
+            #expect(body["passed"] as? Bool == false)
+            let results = try #require(body["results"] as? [[String: Any]])
+            #expect(results.compactMap { $0["verdict"] as? String } == ["approved", "invalid"])
+            #expect(results[1]["reason"] as? String == "sha256 digest must have 64 hex characters, got 3")
+        }
+    }
+
+    @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
+        try await Self.withApp { client in
+            let response = try await client.execute(uri: "/v1/check", method: .get)
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "POST")
+            let digest = try await client.execute(uri: "/v1/digests/\(Fixtures.bookwormSlimIndex)", method: .delete)
+            #expect(digest.status == .methodNotAllowed)
+            #expect(digest.headers[.allow] == "GET")
         }
     }
 
     @Test(arguments: [
         (#"{"items": [1]}"#, "application/json", 400, "/items/0"),
         (#"{"things": []}"#, "application/json", 400, "/items"),
+        (#"{"items": []}"#, "application/json", 400, "/items"),
         (#"{"items": ["#, "application/json", 400, nil as String?),
         (#"items=x"#, "application/x-www-form-urlencoded", 415, nil),
     ])
