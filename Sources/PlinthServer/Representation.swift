@@ -1,4 +1,5 @@
 public import Foundation
+import OpenAPIRuntime
 public import PlinthCatalog
 import PlinthCore
 
@@ -85,6 +86,12 @@ enum Representation {
                     })
             })
     }
+}
+
+/// Dates in API answers: RFC 3339 in UTC, formatted without locks (see `RFC3339.format`).
+struct APIDateTranscoder: DateTranscoder {
+    func encode(_ date: Date) throws -> String { RFC3339.format(date) }
+    func decode(_ text: String) throws -> Date { try RFC3339.Transcoder().decode(text) }
 }
 
 /// The API's JSON for the CLI's `--json`: the same objects the server returns.
