@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Value types and pure rules. No I/O.
@@ -76,6 +77,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             // The generated code imports with explicit access levels; ours follow suit.
             swiftSettings: swiftSettings + [.enableUpcomingFeature("InternalImportsByDefault")],
@@ -117,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "PlinthServerTests",
             dependencies: [
-                "PlinthServer", "PlinthTestSupport",
+                "PlinthServer", "PlinthTestSupport", "PlinthStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

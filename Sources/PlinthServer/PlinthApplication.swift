@@ -3,6 +3,7 @@ public import Hummingbird
 public import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
+import NIOPosix
 public import PlinthCatalog
 public import Prometheus
 
@@ -10,10 +11,13 @@ public import Prometheus
 public struct ServerSettings: Sendable {
     public var hostname: String
     public var port: Int
+    /// Event loop threads; nil uses one per core.
+    public var eventLoopThreads: Int?
 
-    public init(hostname: String = "127.0.0.1", port: Int = 8080) {
+    public init(hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil) {
         self.hostname = hostname
         self.port = port
+        self.eventLoopThreads = eventLoopThreads
     }
 }
 
@@ -26,16 +30,19 @@ public enum PlinthApplication {
     public static func router(catalog: Catalog, metrics: PrometheusCollectorRegistry) throws -> Router<BasicRequestContext> {
         let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument)
         // Compact JSON with sorted keys; slashes unescaped (media types and repositories are full of them).
-        let configuration = OpenAPIRuntime.Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
-        let routes = RecordingTransport()
-        try handler.registerHandlers(on: routes, configuration: configuration)
+        let configuration = OpenAPIRuntime.Configuration(
+            dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+        let recorded = RecordingTransport()
+        try handler.registerHandlers(on: recorded, configuration: configuration)
 
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: ProblemMiddleware(routes: routes.table))
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: recorded.table))
         router.add(middleware: BodyLimitMiddleware())
-        try handler.registerHandlers(on: router, configuration: configuration)
+        // Route middleware: runs once a route matched, so metrics still name the route.
+        let routes = router.group().add(middleware: DigestResponseCache(catalog: catalog))
+        try handler.registerHandlers(on: routes, configuration: configuration)
         return router
     }
 
@@ -46,6 +53,7 @@ public enum PlinthApplication {
         Application(
             router: try router(catalog: catalog, metrics: metrics),
             configuration: .init(address: .hostname(settings.hostname, port: settings.port), serverName: "plinth"),
+            eventLoopGroupProvider: settings.eventLoopThreads.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0)) } ?? .singleton,
             logger: logger)
     }
 }

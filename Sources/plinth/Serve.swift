@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Catalog directory to seed an empty database from (default: the seed catalog built into plinth).", valueName: "dir"))
     var seed: String?
 
+    @Option(help: "Event loop threads (default: one per core).")
+    var threads: Int?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -34,6 +37,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
     }
 
     func run() async throws {
@@ -59,7 +63,7 @@ struct Serve: AsyncParsableCommand {
                 ])
         }
         let app = try PlinthApplication.make(
-            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port), metrics: registry, logger: logger)
+            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port, eventLoopThreads: threads), metrics: registry, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

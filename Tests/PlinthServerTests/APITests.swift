@@ -5,6 +5,8 @@ import HummingbirdTesting
 import Logging
 import Metrics
 import PlinthCatalog
+import PlinthCore
+import PlinthStore
 import PlinthTestSupport
 import Prometheus
 import Testing
@@ -246,5 +248,35 @@ struct MetricsTests {
             #expect(after.timed - before.timed >= 1)
         }
         _ = database
+    }
+}
+
+@Suite("Digest response cache")
+struct DigestResponseCacheTests {
+    @Test func repeatedLookupsAnswerTheSameAndAChangeIsSeenAtOnce() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await app.test(.router) { client in
+            let uri = "/v1/digests/\(Fixtures.bookwormSlimAmd64)"
+            let first = try await client.execute(uri: uri, method: .get)
+            let second = try await client.execute(uri: uri, method: .get)
+            #expect(first.status == .ok)
+            #expect(first.body == second.body)
+            #expect(second.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(second.headers[.contentLength] == String(second.body.readableBytes))
+
+            // The tag moves on: a newer build is seen and approved by the automatic policy.
+            let newer = try Digest(parsing: "sha256:" + String(repeating: "e", count: 64))
+            let snapshot = ImageSnapshot(
+                repository: "docker.io/library/debian", tag: "bookworm-slim", digest: newer, mediaType: .ociIndex, children: [],
+                seenAt: Fixtures.now, source: "test")
+            try await database.store.commit(
+                ChangeSet(observations: [ObservationWrite(snapshot: snapshot, approveFor: "debian-bookworm-slim", approval: Approval(by: "test", at: Fixtures.now))]))
+
+            let third = try await client.execute(uri: uri, method: .get)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: third.body)) as? [String: Any])
+            #expect(body["verdict"] as? String == "superseded")
+            #expect(body["current_digest"] as? String == newer.description)
+        }
     }
 }
