@@ -3,13 +3,22 @@ import PlinthCore
 import Synchronization
 
 /// Recent lookup answers, so that the question CI asks thousands of times a day costs
-/// a dictionary read. An answer is reused while the store's generation is unchanged, for
-/// at most `ttl` (writes by another process reach this one within that time) and never
-/// past the moment its verdict changes by the clock (a grace period ending).
+/// a dictionary read.
+///
+/// An answer is reused while the store's generation is unchanged (a commit in this process
+/// invalidates it at once) and never past the moment its verdict changes by the clock (a
+/// grace period ending). Writes by another process sharing the database are not seen by
+/// the generation, so an answer is also refreshed after `ttl`: the first request after that
+/// recomputes it while concurrent requests keep the previous answer for at most another
+/// `ttl` (without that, every in-flight request recomputed at once each second, which was
+/// the whole p99 of the lookup benchmark). Another process's write is visible within 2 s.
 final class VerdictCache: Sendable {
     struct Slot: Sendable {
         var generation: UInt64
-        var expires: Date
+        var freshUntil: Date
+        /// When the verdict itself may change by the clock: never served past this.
+        var validUntil: Date
+        var refreshing: Bool
         var answer: DigestAnswer
     }
 
@@ -17,19 +26,26 @@ final class VerdictCache: Sendable {
     static let capacity = 10_000
     private let slots = Mutex<[Digest: Slot]>([:])
 
+    /// The cached answer, or nil when the caller must compute (and then `store`) it.
     func answer(for digest: Digest, generation: UInt64, now: Date) -> DigestAnswer? {
         slots.withLock { slots in
-            guard let slot = slots[digest], slot.generation == generation, now < slot.expires else { return nil }
-            return slot.answer
+            guard var slot = slots[digest], slot.generation == generation, now < slot.validUntil else { return nil }
+            if now < slot.freshUntil { return slot.answer }
+            if slot.refreshing, now < slot.freshUntil.addingTimeInterval(Self.ttl) { return slot.answer }
+            // This caller refreshes; the others keep the stale answer meanwhile.
+            slot.refreshing = true
+            slots[digest] = slot
+            return nil
         }
     }
 
     func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date) {
-        var expires = now.addingTimeInterval(Self.ttl)
-        if let change = answer.verdict.changesAt, change < expires { expires = change }
+        let slot = Slot(
+            generation: generation, freshUntil: now.addingTimeInterval(Self.ttl), validUntil: answer.verdict.changesAt ?? .distantFuture,
+            refreshing: false, answer: answer)
         slots.withLock { slots in
             if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }
-            slots[digest] = Slot(generation: generation, expires: expires, answer: answer)
+            slots[digest] = slot
         }
     }
 }

@@ -1,0 +1,53 @@
+import Foundation
+@testable import PlinthCore
+import Testing
+
+@testable import PlinthCatalog
+
+@Suite("Verdict cache")
+struct VerdictCacheTests {
+    let digest = try! Digest(parsing: "sha256:" + String(repeating: "c", count: 64))
+    let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func answer(graceUntil: Date? = nil) -> DigestAnswer {
+        var verdict = DigestVerdict.unknown(digest)
+        if let graceUntil {
+            verdict.verdict = .superseded
+            verdict.standings = [
+                TagVerdict(
+                    image: "x", repository: "r", tag: "t", verdict: .superseded, currentDigest: nil, supersededAt: t0, graceUntil: graceUntil,
+                    approval: nil, firstSeen: t0, lastSeen: t0)
+            ]
+        }
+        return DigestAnswer(digest: digest, verdict: verdict, kind: .index, mediaType: nil, platform: nil, index: nil, platforms: [], firstSeen: nil, lastSeen: nil)
+    }
+
+    @Test func aCommitInvalidatesAtOnce() {
+        let cache = VerdictCache()
+        cache.store(answer(), for: digest, generation: 1, now: t0)
+        #expect(cache.answer(for: digest, generation: 1, now: t0) != nil)
+        #expect(cache.answer(for: digest, generation: 2, now: t0) == nil)
+    }
+
+    @Test func afterTheTTLOneCallerRefreshesWhileOthersGetTheStaleAnswer() {
+        let cache = VerdictCache()
+        cache.store(answer(), for: digest, generation: 1, now: t0)
+        let later = t0.addingTimeInterval(VerdictCache.ttl + 0.1)
+        #expect(cache.answer(for: digest, generation: 1, now: later) == nil)  // this one refreshes
+        #expect(cache.answer(for: digest, generation: 1, now: later) != nil)  // the others do not wait
+        // A refresh that never came back stops being waited for after another TTL.
+        let muchLater = t0.addingTimeInterval(2 * VerdictCache.ttl + 0.1)
+        #expect(cache.answer(for: digest, generation: 1, now: muchLater) == nil)
+        cache.store(answer(), for: digest, generation: 1, now: muchLater)
+        #expect(cache.answer(for: digest, generation: 1, now: muchLater) != nil)
+    }
+
+    @Test func neverServedPastTheEndOfAGracePeriod() {
+        let cache = VerdictCache()
+        let graceEnd = t0.addingTimeInterval(0.5)
+        cache.store(answer(graceUntil: graceEnd), for: digest, generation: 1, now: t0)
+        #expect(cache.answer(for: digest, generation: 1, now: t0.addingTimeInterval(0.4)) != nil)
+        #expect(cache.answer(for: digest, generation: 1, now: graceEnd) == nil)
+        #expect(cache.answer(for: digest, generation: 1, now: graceEnd) == nil)  // no stale serving either
+    }
+}
