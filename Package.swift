@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // Value types and pure rules. No I/O.
@@ -47,17 +49,23 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
         ),
-        // OCI distribution client (issue 3).
+        // OCI distribution client on AsyncHTTPClient.
         .target(
             name: "PlinthRegistry",
-            dependencies: ["PlinthCore"],
+            dependencies: [
+                "PlinthCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Use cases: apply, lookup, check. Knows no HTTP server; seed-data/ is embedded.
         .target(
             name: "PlinthCatalog",
             dependencies: [
-                "PlinthCore", "PlinthStore",
+                "PlinthCore", "PlinthStore", "PlinthRegistry",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,7 +76,7 @@ let package = Package(
         .target(
             name: "PlinthServer",
             dependencies: [
-                "PlinthCore", "PlinthCatalog",
+                "PlinthCore", "PlinthCatalog", "PlinthRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -90,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "plinth",
             dependencies: [
-                "PlinthCore", "PlinthStore", "PlinthCatalog", "PlinthServer",
+                "PlinthCore", "PlinthStore", "PlinthCatalog", "PlinthServer", "PlinthRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -106,15 +114,16 @@ let package = Package(
 
         .target(
             name: "PlinthTestSupport",
-            dependencies: ["PlinthCore", "PlinthStore", "PlinthCatalog"],
+            dependencies: ["PlinthCore", "PlinthStore", "PlinthCatalog", .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Tests/PlinthTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlinthRegistryTests", dependencies: ["PlinthRegistry", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthStoreTests", dependencies: ["PlinthStore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PlinthCatalogTests",
-            dependencies: ["PlinthCatalog", "PlinthTestSupport"],
+            dependencies: ["PlinthCatalog", "PlinthTestSupport", "PlinthRegistry", "PlinthStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

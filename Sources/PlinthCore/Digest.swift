@@ -58,11 +58,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
     /// The SHA-256 digest of exactly these bytes.
     public static func sha256<Bytes: DataProtocol>(of bytes: Bytes) -> Digest {
-        let hex = SHA256.hash(data: bytes).map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        return try! Digest(parsing: "sha256:" + hex)
+        compute(.sha256, of: bytes)
     }
 
     public var description: String { "\(algorithm.rawValue):\(hex)" }
@@ -95,5 +91,21 @@ extension Digest: CodingKeyRepresentable {
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+}
+
+extension Digest {
+    /// The digest of exactly these bytes with `algorithm`.
+    public static func compute<Bytes: DataProtocol>(_ algorithm: Algorithm, of bytes: Bytes) -> Digest {
+        func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+            digest.map { byte in
+                let s = String(byte, radix: 16)
+                return s.count == 1 ? "0" + s : s
+            }.joined()
+        }
+        switch algorithm {
+        case .sha256: return try! Digest(parsing: "sha256:" + hex(SHA256.hash(data: bytes)))
+        case .sha512: return try! Digest(parsing: "sha512:" + hex(SHA512.hash(data: bytes)))
+        }
     }
 }

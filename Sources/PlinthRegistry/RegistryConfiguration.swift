@@ -1,0 +1,26 @@
+/// How a `RegistryClient` behaves toward registries.
+public struct RegistryConfiguration: Sendable {
+    /// Registries (`host[:port]`) reached over plain HTTP although not on loopback
+    /// (`--insecure-registry`, `PLINTH_INSECURE_REGISTRIES`). Loopback registries always are,
+    /// as Docker does.
+    public var insecureRegistries: Set<String> = []
+    /// Time for one request, connect to last byte.
+    public var requestTimeout: Duration = .seconds(30)
+    /// Manifests and indexes larger than this are refused (distribution-spec suggests 4 MiB).
+    public var maxManifestBytes = 4 << 20
+    /// Config blobs larger than this are refused.
+    public var maxConfigBytes = 8 << 20
+    /// Requests in flight to one registry at once.
+    public var maxConcurrentRequestsPerRegistry = 8
+    /// Attempts of one request when failures are transient (5xx, timeouts, broken connections, 429).
+    public var maxAttempts = 4
+    /// First retry delay; doubled each time, up to `maxBackoff`, with full jitter.
+    public var initialBackoff: Duration = .milliseconds(200)
+    public var maxBackoff: Duration = .seconds(5)
+    /// The longest `Retry-After` honoured; a registry asking for more fails the request.
+    public var maxRetryAfter: Duration = .seconds(60)
+    /// Redirects followed for one request.
+    public var maxRedirects = 5
+
+    public init() {}
+}
