@@ -22,14 +22,50 @@ public struct TagObservation: Hashable, Sendable {
     public var firstSeen: Date
     public var lastSeen: Date
     public var source: String
+    /// What sync flagged for reviewers when the run started (`index-only-churn`, `dropped-platform:…`).
+    public var flags: [String]
 
-    public init(repository: String, tag: String, digest: Digest, firstSeen: Date, lastSeen: Date, source: String) {
+    public init(repository: String, tag: String, digest: Digest, firstSeen: Date, lastSeen: Date, source: String, flags: [String] = []) {
         self.repository = repository
         self.tag = tag
         self.digest = digest
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
         self.source = source
+        self.flags = flags
+    }
+}
+
+/// A manifest or index exactly as a registry served it.
+public struct RawManifest: Hashable, Sendable {
+    public var digest: Digest
+    public var mediaType: MediaType
+    public var bytes: [UInt8]
+
+    public init(digest: Digest, mediaType: MediaType, bytes: [UInt8]) {
+        self.digest = digest
+        self.mediaType = mediaType
+        self.bytes = bytes
+    }
+}
+
+/// The outcome of the last sync attempt of a tag.
+public struct SyncState: Hashable, Sendable {
+    public var repository: String
+    public var tag: String
+    public var lastAttemptAt: Date
+    public var lastSuccessAt: Date?
+    /// Set when the last attempt failed: why.
+    public var lastError: String?
+    public var lastErrorAt: Date?
+
+    public init(repository: String, tag: String, lastAttemptAt: Date, lastSuccessAt: Date?, lastError: String?, lastErrorAt: Date?) {
+        self.repository = repository
+        self.tag = tag
+        self.lastAttemptAt = lastAttemptAt
+        self.lastSuccessAt = lastSuccessAt
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
     }
 }
 
@@ -61,11 +97,17 @@ public struct ObservationWrite: Hashable, Sendable {
     /// Entry whose policy approves the digest, when it is not yet approved there.
     public var approveFor: String?
     public var approval: Approval?
+    /// The exact bytes of the manifests read (the index and its platform manifests).
+    public var documents: [RawManifest]
+    /// Recorded on the run this observation starts, if it starts one.
+    public var flags: [String]
 
-    public init(snapshot: ImageSnapshot, approveFor image: String? = nil, approval: Approval? = nil) {
+    public init(snapshot: ImageSnapshot, approveFor image: String? = nil, approval: Approval? = nil, documents: [RawManifest] = [], flags: [String] = []) {
         self.snapshot = snapshot
         self.approveFor = image
         self.approval = approval
+        self.documents = documents
+        self.flags = flags
     }
 }
 
@@ -163,6 +205,16 @@ public protocol CatalogStore: Sendable {
     func revocations() async throws -> [Digest: Revocation]
     func packages(of manifest: Digest) async throws -> [InstalledPackage]
     func auditEvents(limit: Int) async throws -> [AuditEvent]
+    /// The exact bytes a registry served for a manifest, when Plinth read them.
+    func manifestContent(_ digest: Digest) async throws -> Data?
+    /// Whether the manifest or index is known (seen before, with its children).
+    func hasManifest(_ digest: Digest) async throws -> Bool
+    /// The latest run of a tag, if it was ever seen.
+    func currentRun(repository: String, tag: String) async throws -> TagObservation?
+    /// Records a sync attempt of a tag: success, or failure with its reason.
+    func recordSyncAttempt(repository: String, tag: String, at: Date, error: String?) async throws
+    /// The last sync attempt of each tag of an entry.
+    func syncStates(of image: String) async throws -> [SyncState]
     /// A number that changes whenever a commit changes anything, for caches to compare.
     func generation() async -> UInt64
 }

@@ -111,6 +111,15 @@ public final class SQLiteStore: CatalogStore {
         try db.execute(
             sql: "INSERT INTO manifests (digest, media_type, content, first_seen) VALUES (?, ?, NULL, ?) ON CONFLICT(digest) DO NOTHING",
             arguments: [digest, snapshot.mediaType.rawValue, seen])
+        for document in write.documents {
+            // Exact bytes as received; a row known without its bytes (seeded) gets them now.
+            try db.execute(
+                sql: """
+                    INSERT INTO manifests (digest, media_type, content, first_seen) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(digest) DO UPDATE SET content = excluded.content WHERE manifests.content IS NULL
+                    """,
+                arguments: [document.digest.description, document.mediaType.rawValue, Data(document.bytes), seen])
+        }
         for (position, child) in snapshot.children.enumerated() {
             try db.execute(
                 sql: """
@@ -143,8 +152,8 @@ public final class SQLiteStore: CatalogStore {
                 outcome.extendedObservations += 1
             } else {
                 try db.execute(
-                    sql: "INSERT INTO observations (repository, tag, digest, first_seen, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [snapshot.repository, snapshot.tag, digest, seen, seen, snapshot.source])
+                    sql: "INSERT INTO observations (repository, tag, digest, first_seen, last_seen, source, flags) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [snapshot.repository, snapshot.tag, digest, seen, seen, snapshot.source, write.flags.joined(separator: ",")])
                 outcome.newObservations += 1
             }
         }
@@ -258,16 +267,87 @@ public final class SQLiteStore: CatalogStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source
+                    SELECT o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
                     FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
                     WHERE t.image_name = ?
                     ORDER BY o.tag, o.first_seen, o.id
                     """,
                 arguments: [image]
+            ).map(Self.observation)
+        }
+    }
+
+    static func observation(_ row: Row) throws -> TagObservation {
+        let flags: String = row["flags"]
+        return TagObservation(
+            repository: row["repository"], tag: row["tag"], digest: try Digest(parsing: row["digest"]),
+            firstSeen: try Timestamp.parse(row["first_seen"]), lastSeen: try Timestamp.parse(row["last_seen"]), source: row["source"],
+            flags: flags.split(separator: ",").map(String.init))
+    }
+
+    public func manifestContent(_ digest: Digest) async throws -> Data? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT content FROM manifests WHERE digest = ?", arguments: [digest.description])
+        }
+    }
+
+    public func hasManifest(_ digest: Digest) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM manifests WHERE digest = ?)", arguments: [digest.description]) ?? false
+        }
+    }
+
+    public func currentRun(repository: String, tag: String) async throws -> TagObservation? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT repository, tag, digest, first_seen, last_seen, source, flags FROM observations
+                    WHERE repository = ? AND tag = ? ORDER BY first_seen DESC, id DESC LIMIT 1
+                    """,
+                arguments: [repository, tag]
+            ).map(Self.observation)
+        }
+    }
+
+    public func recordSyncAttempt(repository: String, tag: String, at: Date, error: String?) async throws {
+        let time = Timestamp.format(at)
+        try await pool.write { db in
+            if let error {
+                try db.execute(
+                    sql: """
+                        INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_error, last_error_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                            last_error = excluded.last_error, last_error_at = excluded.last_error_at
+                        """,
+                    arguments: [repository, tag, time, error, time])
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_success_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                            last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL
+                        """,
+                    arguments: [repository, tag, time, time])
+            }
+        }
+    }
+
+    public func syncStates(of image: String) async throws -> [SyncState] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.repository, s.tag, s.last_attempt_at, s.last_success_at, s.last_error, s.last_error_at
+                    FROM tag_sync_state s JOIN image_tags t ON t.repository = s.repository AND t.tag = s.tag
+                    WHERE t.image_name = ? ORDER BY s.tag
+                    """,
+                arguments: [image]
             ).map { row in
-                TagObservation(
-                    repository: row["repository"], tag: row["tag"], digest: try Digest(parsing: row["digest"]),
-                    firstSeen: try Timestamp.parse(row["first_seen"]), lastSeen: try Timestamp.parse(row["last_seen"]), source: row["source"])
+                SyncState(
+                    repository: row["repository"], tag: row["tag"], lastAttemptAt: try Timestamp.parse(row["last_attempt_at"]),
+                    lastSuccessAt: try (row["last_success_at"] as String?).map(Timestamp.parse), lastError: row["last_error"],
+                    lastErrorAt: try (row["last_error_at"] as String?).map(Timestamp.parse))
             }
         }
     }
