@@ -87,7 +87,7 @@ registry_url=$registry/v2/bench/base/manifests/$manifest_digest
 
 # Plinth, seeded, looking up debian:bookworm-slim's linux/amd64 manifest (a Docker v2 manifest too).
 plinth_port=$(free_port)
-"$plinth" serve --port "$plinth_port" --db "$work/plinth.sqlite" --log-level warning >"$work/plinth.log" 2>&1 &
+"$plinth" serve --port "$plinth_port" --db "$work/plinth.sqlite" --log-level warning --sync-interval 0 >"$work/plinth.log" 2>&1 &
 pids+=($!)
 plinth_url=http://127.0.0.1:$plinth_port/v1/digests/sha256:f3034a6ec3c1205360777c4aae76234998866ad18806ae62b63a3f84ccad782b
 wait_for "$plinth_url"

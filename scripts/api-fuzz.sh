@@ -13,7 +13,7 @@ fi
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$plinth" serve --port "$port" --db "$work/plinth.sqlite" --log-level warning >"$work/server.log" 2>&1 &
+"$plinth" serve --port "$port" --db "$work/plinth.sqlite" --log-level warning --sync-interval 0 >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do

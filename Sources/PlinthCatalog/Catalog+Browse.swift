@@ -64,6 +64,8 @@ public struct TagHistory: Sendable, Hashable {
     public var tag: String
     public var currentDigest: Digest?
     public var items: [HistoryItem]
+    /// The last sync attempt, if sync ever ran for this tag.
+    public var sync: SyncState?
 }
 
 /// Workloads x images, for teams picking a base.
@@ -139,6 +141,7 @@ extension Catalog {
         let approvals = try await store.approvals(of: entry.name)
         let moment = now()
         let revocations = try await store.revocations()
+        let states = try await store.syncStates(of: entry.name)
         return entry.tags.map { tag in
             let runs = observations.filter { $0.tag == tag }
             let lineage = TagLineage(
@@ -154,7 +157,7 @@ extension Catalog {
                     verdict: VerdictRules.evaluate(run.digest, lineages: [lineage], revocations: revocations, now: moment).standings.first)
             }
             let current = items.compactMap(\.verdict).first?.currentDigest
-            return TagHistory(tag: tag, currentDigest: current, items: items)
+            return TagHistory(tag: tag, currentDigest: current, items: items, sync: states.first { $0.tag == tag })
         }
     }
 

@@ -36,8 +36,10 @@ enum Representation {
                             digest: item.observation.digest.description, firstSeen: item.observation.firstSeen,
                             lastSeen: item.observation.lastSeen, source: item.observation.source,
                             verdict: .init(rawValue: (item.verdict?.verdict ?? .unknown).rawValue)!,
-                            approval: approval(item.verdict?.approval), graceUntil: item.verdict?.graceUntil)
-                    })
+                            approval: approval(item.verdict?.approval), graceUntil: item.verdict?.graceUntil,
+                            flags: item.observation.flags.isEmpty ? nil : item.observation.flags)
+                    },
+                    sync: tag.sync.map { .init(lastAttemptAt: $0.lastAttemptAt, lastSuccessAt: $0.lastSuccessAt, lastError: $0.lastError, lastErrorAt: $0.lastErrorAt) })
             })
     }
 

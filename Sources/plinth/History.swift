@@ -32,14 +32,21 @@ struct History: AsyncParsableCommand {
             Output.write(String(decoding: try APIJSON.history(view, tags), as: UTF8.self))
             return
         }
-        var rows: [[String]] = [["TAG", "DIGEST", "FIRST SEEN", "LAST SEEN", "VERDICT"]]
+        var rows: [[String]] = [["TAG", "DIGEST", "FIRST SEEN", "LAST SEEN", "VERDICT", "FLAGS"]]
+        var errors: [String] = []
         for tag in tags {
-            if tag.items.isEmpty { rows.append([tag.tag, "(not seen yet)", "", "", ""]) }
+            if tag.items.isEmpty { rows.append([tag.tag, "(not seen yet)", "", "", "", ""]) }
             for item in tag.items {
                 let o = item.observation
-                rows.append([tag.tag, o.digest.description, RFC3339.format(o.firstSeen), RFC3339.format(o.lastSeen), item.verdict?.verdict.rawValue ?? ""])
+                rows.append([
+                    tag.tag, o.digest.description, RFC3339.format(o.firstSeen), RFC3339.format(o.lastSeen), item.verdict?.verdict.rawValue ?? "",
+                    o.flags.joined(separator: ","),
+                ])
+            }
+            if let sync = tag.sync, let error = sync.lastError {
+                errors.append("\(tag.tag): last sync failed at \(RFC3339.format(sync.lastErrorAt ?? sync.lastAttemptAt)): \(error)")
             }
         }
-        Output.write("\(view.entry.name)  \(view.entry.repository)\n" + Output.table(rows))
+        Output.write("\(view.entry.name)  \(view.entry.repository)\n" + Output.table(rows) + errors.map { "\n" + $0 }.joined())
     }
 }

@@ -27,6 +27,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Catalog directory to seed an empty database from (default: the seed catalog built into plinth).", valueName: "dir"))
     var seed: String?
 
+    @Option(help: ArgumentHelp("Time between sync passes: 30m, 1h, 90s; 0 turns sync off.", valueName: "duration"))
+    var syncInterval = "1h"
+
+    @OptionGroup var registries: RegistryOptions
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -38,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
+        guard Self.duration(syncInterval) != nil else {
+            throw ValidationError("--sync-interval '\(syncInterval)' is not a duration: use a number with s, m or h (e.g. 30m), or 0")
+        }
     }
 
     func run() async throws {
@@ -64,8 +72,31 @@ struct Serve: AsyncParsableCommand {
         }
         let app = try PlinthApplication.make(
             catalog: catalog, settings: ServerSettings(hostname: hostname, port: port, eventLoopThreads: threads), metrics: registry, logger: logger)
+        var services: [any Service] = [app]
+        let client = try registries.makeClient()
+        if let interval = Self.duration(syncInterval), interval > .zero {
+            services.append(SyncScheduler(catalog: catalog, client: client, interval: interval, concurrency: registries.concurrency, logger: logger))
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    /// `90s`, `30m`, `1h`, or `0`.
+    static func duration(_ text: String) -> Duration? {
+        if text == "0" { return .zero }
+        guard let unit = text.last, let value = Int(text.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "s": return .seconds(value)
+        case "m": return .seconds(value * 60)
+        case "h": return .seconds(value * 3600)
+        default: return nil
+        }
     }
 }

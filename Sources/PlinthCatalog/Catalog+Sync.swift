@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import PlinthCore
+import PlinthRegistry
+import PlinthStore
+
+/// What one sync pass did to one tracked tag.
+public struct TagSyncOutcome: Sendable, Hashable {
+    public enum Result: Sendable, Hashable {
+        /// The tag still points at the digest it did.
+        case unchanged(Digest)
+        /// The tag points at a digest new to its history (or was seen for the first time).
+        case moved(to: Digest, from: Digest?, approved: Bool, flags: [String])
+        /// The registry could not answer; the tag keeps its last good digest.
+        case failed(String)
+    }
+
+    public var image: String
+    public var repository: String
+    public var tag: String
+    public var result: Result
+
+    public var failed: Bool {
+        if case .failed = result { return true }
+        return false
+    }
+}
+
+extension Catalog {
+    /// One sync pass (SPEC "Keeping digests current"): resolves every tracked tag of every
+    /// entry not retired (or of `image` only), reads new digests' manifests, platform
+    /// manifests and config blobs (each verified), records observations, applies each entry's
+    /// approval policy, and flags index-only churn and dropped platforms for reviewers. A tag
+    /// that fails keeps its last good digest and its error is recorded; the others go on.
+    /// `progress` is called once per tag as it finishes.
+    public func sync(
+        using client: RegistryClient, image: String? = nil, concurrency: Int = 16, logger: Logger,
+        progress: @escaping @Sendable (TagSyncOutcome) -> Void = { _ in }
+    ) async throws -> [TagSyncOutcome] {
+        var entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
+        if let image {
+            entries = entries.filter { $0.name == image }
+            guard !entries.isEmpty else { throw CatalogError.imageNotFound(image) }
+        }
+        let work = entries.flatMap { entry in entry.tags.map { (entry, $0) } }
+        return await withTaskGroup(of: TagSyncOutcome.self) { group in
+            var outcomes: [TagSyncOutcome] = []
+            var next = 0
+            func startNext() {
+                guard next < work.count else { return }
+                let (entry, tag) = work[next]
+                next += 1
+                group.addTask { await self.syncTag(entry: entry, tag: tag, client: client, logger: logger) }
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            while let outcome = await group.next() {
+                progress(outcome)
+                outcomes.append(outcome)
+                startNext()
+            }
+            return outcomes.sorted { ($0.image, $0.tag) < ($1.image, $1.tag) }
+        }
+    }
+
+    func syncTag(entry: CatalogEntry, tag: String, client: RegistryClient, logger: Logger) async -> TagSyncOutcome {
+        var outcome = TagSyncOutcome(image: entry.name, repository: entry.repository, tag: tag, result: .failed(""))
+        let moment = now()
+        do {
+            let reference = try ImageReference(parsing: "\(entry.repository):\(tag)")
+            let (digest, mediaType) = try await client.resolve(reference, logger: logger)
+            let previous = try await store.currentRun(repository: entry.repository, tag: tag)
+            var write = ObservationWrite(
+                snapshot: ImageSnapshot(
+                    repository: entry.repository, tag: tag, digest: digest, mediaType: mediaType, children: [], seenAt: moment, source: "registry"))
+            if previous?.digest == digest {
+                outcome.result = .unchanged(digest)
+            } else {
+                let read = try await readNew(digest: digest, mediaType: mediaType, reference: reference, client: client, logger: logger)
+                write.snapshot.children = read.children
+                write.documents = read.documents
+                write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
+                let approve = entry.approval.policy == .automatic && write.flags.isEmpty
+                if approve {
+                    write.approveFor = entry.name
+                    write.approval = Approval(
+                        by: "sync:automatic-policy", at: moment, reason: "\(entry.repository):\(tag) moved to this digest")
+                }
+                outcome.result = .moved(to: digest, from: previous?.digest, approved: approve, flags: write.flags)
+            }
+            try await store.commit(ChangeSet(observations: [write]))
+            try await store.recordSyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil)
+        } catch {
+            let reason = (error as? RegistryError)?.description ?? "\(error)"
+            outcome.result = .failed(reason)
+            logger.warning("sync of a tag failed", metadata: ["image": "\(entry.name)", "tag": "\(tag)", "error": "\(reason)"])
+            try? await store.recordSyncAttempt(repository: entry.repository, tag: tag, at: moment, error: reason)
+        }
+        return outcome
+    }
+
+    struct NewDigest {
+        var children: [IndexChild] = []
+        var documents: [RawManifest] = []
+        /// Platforms the digest offers (attestations left out).
+        var platforms: [Platform] = []
+    }
+
+    /// Reads a digest the tag has not pointed at before: the index or manifest, each platform
+    /// manifest and config blob, verified. A digest the store already knows (a tag moving
+    /// back) is read from the store.
+    func readNew(digest: Digest, mediaType: MediaType, reference: ImageReference, client: RegistryClient, logger: Logger) async throws -> NewDigest {
+        var read = NewDigest()
+        if try await store.hasManifest(digest), let known = try await store.facts(about: digest), !known.children.isEmpty {
+            read.children = known.children
+            read.platforms = known.children.filter { !$0.isAttestation }.map(\.platform)
+            return read
+        }
+        let at = { (d: Digest) in ImageReference(registry: reference.registry, path: reference.path, tag: nil, digest: d) }
+        let top = try await client.manifest(at(digest), logger: logger)
+        read.documents.append(RawManifest(digest: top.digest, mediaType: top.mediaType, bytes: top.bytes))
+        switch try ManifestDocument.parse(top.bytes, mediaType: top.mediaType) {
+        case .index(let entries):
+            read.children = entries.map(\.indexChild)
+            for child in read.children where !child.isAttestation {
+                let manifest = try await client.manifest(at(child.digest), logger: logger)
+                read.documents.append(RawManifest(digest: manifest.digest, mediaType: manifest.mediaType, bytes: manifest.bytes))
+                if case .image(let config, _) = try ManifestDocument.parse(manifest.bytes, mediaType: manifest.mediaType) {
+                    _ = try await client.blob(
+                        registry: reference.registry, path: reference.path, digest: config.digest,
+                        maxBytes: client.configuration.maxConfigBytes, logger: logger)
+                }
+                read.platforms.append(child.platform)
+            }
+        case .image(let config, _):
+            let bytes = try await client.blob(
+                registry: reference.registry, path: reference.path, digest: config.digest, maxBytes: client.configuration.maxConfigBytes,
+                logger: logger)
+            if let platform = ImageConfig.platform(bytes) { read.platforms = [platform] }
+        }
+        return read
+    }
+
+    /// What a reviewer must look at before a new digest is approved.
+    func flags(entry: CatalogEntry, previous: Digest?, children: [IndexChild], platforms: [Platform]) async throws -> [String] {
+        var flags: [String] = []
+        if let previous, !children.isEmpty, let before = try await store.facts(about: previous)?.children, !before.isEmpty {
+            let old = Set(before.filter { !$0.isAttestation }.map(\.digest))
+            let new = Set(children.filter { !$0.isAttestation }.map(\.digest))
+            if old == new { flags.append("index-only-churn") }
+        }
+        for platform in entry.platforms where !platforms.contains(platform) {
+            flags.append("dropped-platform:\(platform)")
+        }
+        return flags
+    }
+}
+
+/// The fields of an image config blob Plinth reads (image-spec `config.md`).
+enum ImageConfig {
+    struct Wire: Decodable {
+        var architecture: String?
+        var os: String?
+        var variant: String?
+    }
+
+    static func platform(_ bytes: [UInt8]) -> Platform? {
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)), let os = wire.os, let arch = wire.architecture else { return nil }
+        return Platform(os: os, architecture: arch, variant: wire.variant)
+    }
+}

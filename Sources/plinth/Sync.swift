@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlinthCatalog
+import PlinthCore
+import PlinthRegistry
+import PlinthStore
+
+/// Registry access options shared by `sync` and `serve`.
+struct RegistryOptions: ParsableArguments {
+    @Option(
+        name: .customLong("insecure-registry"),
+        help: ArgumentHelp("Reach this registry (host[:port]) over plain HTTP; repeatable. Also PLINTH_INSECURE_REGISTRIES (comma-separated). Loopback registries always are.", valueName: "host"))
+    var insecureRegistries: [String] = []
+
+    @Option(help: "Tags synced at once.")
+    var concurrency = 16
+
+    func validate() throws {
+        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+    }
+
+    func makeClient() throws -> RegistryClient {
+        var configuration = RegistryConfiguration()
+        let fromEnvironment = (ProcessInfo.processInfo.environment["PLINTH_INSECURE_REGISTRIES"] ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.insecureRegistries = Set(insecureRegistries + fromEnvironment)
+        return RegistryClient(configuration: configuration, credentials: try DockerConfigCredentials.load())
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one sync pass: resolve every tracked tag and record what it points at.",
+        discussion: """
+            Prints a line per tag as it finishes and a summary. Exits 1 when any tag failed (each \
+            named on stderr); every other tag is still recorded. Credentials come from the Docker \
+            config (DOCKER_CONFIG or ~/.docker/config.json, including credential helpers).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Sync only this entry.", valueName: "name"))
+    var image: String?
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Failed: CommandLineFailure {
+        var tags: [TagSyncOutcome]
+        var description: String {
+            "\(tags.count) tag\(tags.count == 1 ? "" : "s") failed to sync; each keeps its last good digest\n"
+                + tags.map { outcome in
+                    if case .failed(let reason) = outcome.result { return "  \(outcome.repository):\(outcome.tag): \(reason)" }
+                    return ""
+                }.joined(separator: "\n")
+        }
+    }
+
+    func run() async throws {
+        if let image, !CatalogEntry.isValidName(image) { throw ValidationError("'\(image)' is not an entry name") }
+        let catalog = Catalog(store: try SQLiteStore(path: store.db))
+        let client = try registry.makeClient()
+        let json = output.json
+        let outcomes: [TagSyncOutcome]
+        do {
+            outcomes = try await catalog.sync(using: client, image: image, concurrency: registry.concurrency, logger: Logger(label: "plinth.sync")) { outcome in
+                if !json { Output.write(Self.line(outcome)) }
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        let failed = outcomes.filter(\.failed)
+        let moved = outcomes.filter { if case .moved = $0.result { return true } else { return false } }
+        if json {
+            let object: [String: Any] = [
+                "tags": outcomes.count, "unchanged": outcomes.count - moved.count - failed.count, "moved": moved.count, "failed": failed.count,
+                "failures": failed.map { outcome -> [String: String] in
+                    if case .failed(let reason) = outcome.result { return ["repository": outcome.repository, "tag": outcome.tag, "reason": reason] }
+                    return [:]
+                },
+            ]
+            Output.write(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+        } else {
+            Output.write("\(outcomes.count) tags: \(outcomes.count - moved.count - failed.count) unchanged, \(moved.count) moved, \(failed.count) failed")
+        }
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("plinth: \(Failed(tags: failed))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static func line(_ outcome: TagSyncOutcome) -> String {
+        let name = "\(outcome.image)  \(outcome.repository):\(outcome.tag)"
+        switch outcome.result {
+        case .unchanged(let digest): return "\(name)  unchanged  \(digest)"
+        case .moved(let to, let from, let approved, let flags):
+            var text = "\(name)  \(from == nil ? "first seen" : "moved")  \(to)  \(approved ? "approved" : "pending")"
+            if !flags.isEmpty { text += "  flags: \(flags.joined(separator: ", "))" }
+            return text
+        case .failed(let reason): return "\(name)  FAILED  \(reason)"
+        }
+    }
+}
