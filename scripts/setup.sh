@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB,
-# curl, and Python's venv module for the API fuzzer. Swift itself must already be on PATH.
+# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB and
+# curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
+# registry, skopeo, htpasswd and openssl (real registries for the sync tests).
+# Swift itself must already be on PATH.
 # Usage: scripts/setup.sh [--test]   (--test adds the tools the test suite uses)
 set -euo pipefail
 
@@ -11,7 +13,7 @@ fi
 
 packages=(libsqlite3-dev curl)
 if [[ ${1:-} == --test ]]; then
-  packages+=(python3-venv)
+  packages+=(python3-venv docker-registry skopeo apache2-utils openssl)
 fi
 
 missing=()
