@@ -82,7 +82,8 @@ extension RegistryClient {
                 }
                 logger.info("rate limited, waiting as asked", metadata: ["registry": "\(registry)", "wait": "\(wait)"])
                 try await Task.sleep(for: wait)
-            case 408, 500, 502, 503, 504 where attempt < configuration.maxAttempts:
+            case let code where [408, 500, 502, 503, 504].contains(code) && attempt < configuration.maxAttempts:
+                // (A `where` on a list of patterns guards only the last one: spelled out here.)
                 try await Task.sleep(for: backoff(attempt: attempt))
             default:
                 throw RegistryError(
