@@ -114,7 +114,12 @@ let package = Package(
 
         .target(
             name: "PlinthTestSupport",
-            dependencies: ["PlinthCore", "PlinthStore", "PlinthCatalog", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: [
+                "PlinthCore", "PlinthStore", "PlinthCatalog",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Tests/PlinthTestSupport",
             swiftSettings: swiftSettings
         ),

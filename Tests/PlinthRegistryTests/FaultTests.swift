@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import PlinthCore
+import PlinthTestSupport
+import Testing
+
+@testable import PlinthRegistry
+
+/// Faults a real registry will not produce on demand, from `FakeRegistry`.
+@Suite("Registry faults")
+struct FaultTests {
+    static let logger = Logger(label: "test.faults")
+    static let manifestType = "application/vnd.oci.image.manifest.v1+json"
+    static let manifest = Array(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#
+            .utf8)
+    static var manifestDigest: String { Digest.compute(.sha256, of: manifest).description }
+    static let path = "/v2/test/repo/manifests/v1"
+
+    static func client(credentials: [String: RegistryCredentials] = [:]) -> RegistryClient {
+        var configuration = RegistryConfiguration()
+        configuration.maxAttempts = 3
+        configuration.initialBackoff = .milliseconds(10)
+        configuration.maxBackoff = .milliseconds(50)
+        configuration.requestTimeout = .seconds(1)
+        return RegistryClient(configuration: configuration, credentials: StaticCredentials(credentials))
+    }
+
+    static func reference(_ address: String) -> ImageReference {
+        ImageReference(registry: address, path: "test/repo", tag: "v1", digest: nil)
+    }
+
+    /// Runs `body` against a fake registry with a fresh client; returns what it threw.
+    static func failure(_ replies: [FakeRegistry.Reply], path: String = path, _ body: @escaping @Sendable (RegistryClient, String) async throws -> Void = {
+        _ = try await $0.manifest(reference($1), logger: logger)
+    }) async throws -> RegistryError? {
+        let fake = FakeRegistry()
+        fake.script(path, replies)
+        return try await fake.run { address in
+            // The client is shut down before the fake stops: an open keep-alive connection
+            // would hold the fake's graceful shutdown.
+            let client = client()
+            var failure: RegistryError?
+            do { try await body(client, address) } catch let error as RegistryError { failure = error }
+            try await client.shutdown()
+            return failure
+        }
+    }
+
+    @Test func waitsAsRetryAfterAsksThenSucceeds() async throws {
+        let fake = FakeRegistry()
+        fake.script(Self.path, [.status(429, headers: ["Retry-After": "1"]), .manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: Self.manifestDigest)])
+        let elapsed = try await fake.run { address in
+            let client = Self.client()
+            let start = ContinuousClock.now
+            let fetched = try await client.manifest(Self.reference(address), logger: Self.logger)
+            try await client.shutdown()
+            #expect(fetched.digest.description == Self.manifestDigest)
+            return ContinuousClock.now - start
+        }
+        #expect(elapsed >= .seconds(1))
+    }
+
+    @Test func aRetryAfterLongerThanAllowedFailsAsRateLimited() async throws {
+        let error = try await Self.failure([.status(429, headers: ["Retry-After": "3600"])])
+        #expect(error?.kind == .rateLimited)
+        #expect(error?.status == 429)
+    }
+
+    @Test func transientServerErrorsAreRetried() async throws {
+        let error = try await Self.failure([.status(503), .status(502), .manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: nil)])
+        #expect(error == nil)
+    }
+
+    @Test func aServerErrorThatPersistsIsReportedAsTransient() async throws {
+        let error = try await Self.failure([.status(500)])
+        #expect(error?.kind == .status)
+        #expect(error?.status == 500)
+        #expect(error?.codes == ["TEST"])
+        #expect(error?.isTransient == true)
+    }
+
+    @Test func aStallPastTheTimeoutFails() async throws {
+        let error = try await Self.failure([.stall(.seconds(3))])
+        #expect(error?.kind == .timeout)
+    }
+
+    @Test func aBodyThatDoesNotMatchItsDigestIsRefused() async throws {
+        let wrong = "sha256:" + String(repeating: "0", count: 64)
+        let error = try await Self.failure([.manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: wrong)])
+        #expect(error?.kind == .digestMismatch)
+        // Asked by digest, served other bytes.
+        let fake = FakeRegistry()
+        fake.script("/v2/test/repo/manifests/\(wrong)", [.manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: nil)])
+        let byDigest = try await fake.run { address in
+            let client = Self.client()
+            var failure: RegistryError?
+            do {
+                _ = try await client.manifest(ImageReference(registry: address, path: "test/repo", tag: nil, digest: try Digest(parsing: wrong)), logger: Self.logger)
+            } catch let error as RegistryError { failure = error }
+            try await client.shutdown()
+            return failure
+        }
+        #expect(byDigest?.kind == .digestMismatch)
+    }
+
+    @Test func aTruncatedBodyIsAnError() async throws {
+        let error = try await Self.failure([.truncated(body: Array(Self.manifest.prefix(20)), length: Self.manifest.count)])
+        #expect(error?.kind == .truncated)
+    }
+
+    @Test func anOversizedManifestIsRefused() async throws {
+        let huge = Array(repeating: UInt8(ascii: " "), count: 5 << 20)
+        let error = try await Self.failure([.manifest(body: huge, mediaType: Self.manifestType, digestHeader: nil)])
+        #expect(error?.kind == .tooLarge)
+    }
+
+    @Test func aMalformedChallengeIsAnAuthenticationError() async throws {
+        let error = try await Self.failure([.status(401, headers: ["WWW-Authenticate": #"Bearer realm="https://auth.example/token"#])])
+        #expect(error?.kind == .invalidAuthentication)
+    }
+
+    @Test func aRedirectToAnotherHostCarriesNoAuthorization() async throws {
+        let blob = Array("{}".utf8)
+        let blobDigest = Digest.compute(.sha256, of: blob)
+        let storage = FakeRegistry()
+        storage.script("/storage/blob", [.blob(blob)])
+        let registry = FakeRegistry()
+        let blobPath = "/v2/test/repo/blobs/\(blobDigest)"
+        try await storage.run(hostname: "localhost") { storageAddress in
+            registry.script(blobPath, [.status(401, headers: ["WWW-Authenticate": #"Basic realm="test""#]), .redirect(to: "http://\(storageAddress)/storage/blob")])
+            try await registry.run { address in
+                let client = RegistryClient(credentials: StaticCredentials([address: RegistryCredentials(username: "u", secret: "p")]))
+                let bytes = try await client.blob(registry: address, path: "test/repo", digest: blobDigest, maxBytes: 1024, logger: Self.logger)
+                try await client.shutdown()
+                #expect(bytes == blob)
+            }
+        }
+        // The registry got the credentials after its challenge; the other host never did.
+        #expect(registry.requests.map { $0.authorization != nil } == [false, true])
+        #expect(storage.requests.count == 1)
+        #expect(storage.requests.first?.authorization == nil)
+    }
+}
