@@ -87,13 +87,14 @@ extension Catalog {
                 }
                 outcome.result = .moved(to: digest, from: previous?.digest, approved: approve, flags: write.flags)
             }
-            try await store.commit(ChangeSet(observations: [write]))
-            try await store.recordSyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil)
+            // The observation and the sync state of a tag in one transaction.
+            try await store.commit(
+                ChangeSet(observations: [write], syncAttempts: [SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil)]))
         } catch {
             let reason = (error as? RegistryError)?.description ?? "\(error)"
             outcome.result = .failed(reason)
             logger.warning("sync of a tag failed", metadata: ["image": "\(entry.name)", "tag": "\(tag)", "error": "\(reason)"])
-            try? await store.recordSyncAttempt(repository: entry.repository, tag: tag, at: moment, error: reason)
+            _ = try? await store.commit(ChangeSet(syncAttempts: [SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: reason)]))
         }
         return outcome
     }
@@ -110,9 +111,10 @@ extension Catalog {
     /// back) is read from the store.
     func readNew(digest: Digest, mediaType: MediaType, reference: ImageReference, client: RegistryClient, logger: Logger) async throws -> NewDigest {
         var read = NewDigest()
-        if try await store.hasManifest(digest), let known = try await store.facts(about: digest), !known.children.isEmpty {
-            read.children = known.children
-            read.platforms = known.children.filter { !$0.isAttestation }.map(\.platform)
+        let known = try await store.children(of: digest)
+        if !known.isEmpty {
+            read.children = known
+            read.platforms = known.filter { !$0.isAttestation }.map(\.platform)
             return read
         }
         let at = { (d: Digest) in ImageReference(registry: reference.registry, path: reference.path, tag: nil, digest: d) }
@@ -143,7 +145,7 @@ extension Catalog {
     /// What a reviewer must look at before a new digest is approved.
     func flags(entry: CatalogEntry, previous: Digest?, children: [IndexChild], platforms: [Platform]) async throws -> [String] {
         var flags: [String] = []
-        if let previous, !children.isEmpty, let before = try await store.facts(about: previous)?.children, !before.isEmpty {
+        if let previous, !children.isEmpty, case let before = try await store.children(of: previous), !before.isEmpty {
             let old = Set(before.filter { !$0.isAttestation }.map(\.digest))
             let new = Set(children.filter { !$0.isAttestation }.map(\.digest))
             if old == new { flags.append("index-only-churn") }

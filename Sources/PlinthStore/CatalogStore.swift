@@ -49,6 +49,21 @@ public struct RawManifest: Hashable, Sendable {
     }
 }
 
+/// One sync attempt of a tag: success, or failure with its reason.
+public struct SyncAttempt: Hashable, Sendable {
+    public var repository: String
+    public var tag: String
+    public var at: Date
+    public var error: String?
+
+    public init(repository: String, tag: String, at: Date, error: String?) {
+        self.repository = repository
+        self.tag = tag
+        self.at = at
+        self.error = error
+    }
+}
+
 /// The outcome of the last sync attempt of a tag.
 public struct SyncState: Hashable, Sendable {
     public var repository: String
@@ -117,15 +132,21 @@ public struct ChangeSet: Sendable {
     public var updated: [CatalogEntry] = []
     public var observations: [ObservationWrite] = []
     public var events: [AuditEvent] = []
+    /// Sync attempts to record (bookkeeping: they do not count as catalog changes).
+    public var syncAttempts: [SyncAttempt] = []
 
-    public init(created: [CatalogEntry] = [], updated: [CatalogEntry] = [], observations: [ObservationWrite] = [], events: [AuditEvent] = []) {
+    public init(
+        created: [CatalogEntry] = [], updated: [CatalogEntry] = [], observations: [ObservationWrite] = [], events: [AuditEvent] = [],
+        syncAttempts: [SyncAttempt] = []
+    ) {
         self.created = created
         self.updated = updated
         self.observations = observations
         self.events = events
+        self.syncAttempts = syncAttempts
     }
 
-    public var isEmpty: Bool { created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty }
+    public var isEmpty: Bool { created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty && syncAttempts.isEmpty }
 }
 
 /// What a committed change set did to tag history.
@@ -207,12 +228,10 @@ public protocol CatalogStore: Sendable {
     func auditEvents(limit: Int) async throws -> [AuditEvent]
     /// The exact bytes a registry served for a manifest, when Plinth read them.
     func manifestContent(_ digest: Digest) async throws -> Data?
-    /// Whether the manifest or index is known (seen before, with its children).
-    func hasManifest(_ digest: Digest) async throws -> Bool
     /// The latest run of a tag, if it was ever seen.
     func currentRun(repository: String, tag: String) async throws -> TagObservation?
-    /// Records a sync attempt of a tag: success, or failure with its reason.
-    func recordSyncAttempt(repository: String, tag: String, at: Date, error: String?) async throws
+    /// The children of an index, in its order (attestations included); empty for a manifest or an unknown digest.
+    func children(of index: Digest) async throws -> [IndexChild]
     /// The last sync attempt of each tag of an entry.
     func syncStates(of image: String) async throws -> [SyncState]
     /// A number that changes whenever a commit changes anything, for caches to compare.

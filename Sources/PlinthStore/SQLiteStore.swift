@@ -75,6 +75,9 @@ public final class SQLiteStore: CatalogStore {
                 for write in changes.observations {
                     try Self.record(write, db, &outcome)
                 }
+                for attempt in changes.syncAttempts {
+                    try Self.record(attempt, db)
+                }
                 for event in changes.events {
                     try db.execute(
                         sql: "INSERT INTO audit_events (at, actor, action, subject, reason, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -205,12 +208,7 @@ public final class SQLiteStore: CatalogStore {
             if let revocation = try Self.revocation(of: digest, db) { revocations[digest] = revocation }
             let span = try Row.fetchOne(
                 db, sql: "SELECT min(first_seen) AS first, max(last_seen) AS last FROM observations WHERE digest = ?", arguments: [digest.description])
-            let children = try Row.fetchAll(
-                db, sql: "SELECT child_digest, media_type, platform FROM index_children WHERE index_digest = ? ORDER BY position",
-                arguments: [digest.description]
-            ).map { row in
-                IndexChild(digest: try Digest(parsing: row["child_digest"]), mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"]))
-            }
+            let children = try Self.children(of: digest, db)
             return DigestFacts(
                 digest: digest, mediaType: MediaType(manifest["media_type"] as String), lineages: lineages, revocations: revocations,
                 children: children,
@@ -291,12 +289,6 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    public func hasManifest(_ digest: Digest) async throws -> Bool {
-        try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM manifests WHERE digest = ?)", arguments: [digest.description]) ?? false
-        }
-    }
-
     public func currentRun(repository: String, tag: String) async throws -> TagObservation? {
         try await pool.read { db in
             try Row.fetchOne(
@@ -310,26 +302,37 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    public func recordSyncAttempt(repository: String, tag: String, at: Date, error: String?) async throws {
-        let time = Timestamp.format(at)
-        try await pool.write { db in
-            if let error {
-                try db.execute(
-                    sql: """
-                        INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_error, last_error_at) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
-                            last_error = excluded.last_error, last_error_at = excluded.last_error_at
-                        """,
-                    arguments: [repository, tag, time, error, time])
-            } else {
-                try db.execute(
-                    sql: """
-                        INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_success_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
-                            last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL
-                        """,
-                    arguments: [repository, tag, time, time])
-            }
+    public func children(of index: Digest) async throws -> [IndexChild] {
+        try await pool.read { db in try Self.children(of: index, db) }
+    }
+
+    static func children(of index: Digest, _ db: Database) throws -> [IndexChild] {
+        try Row.fetchAll(
+            db, sql: "SELECT child_digest, media_type, platform FROM index_children WHERE index_digest = ? ORDER BY position",
+            arguments: [index.description]
+        ).map { row in
+            IndexChild(digest: try Digest(parsing: row["child_digest"]), mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"]))
+        }
+    }
+
+    static func record(_ attempt: SyncAttempt, _ db: Database) throws {
+        let time = Timestamp.format(attempt.at)
+        if let error = attempt.error {
+            try db.execute(
+                sql: """
+                    INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_error, last_error_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                        last_error = excluded.last_error, last_error_at = excluded.last_error_at
+                    """,
+                arguments: [attempt.repository, attempt.tag, time, error, time])
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO tag_sync_state (repository, tag, last_attempt_at, last_success_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(repository, tag) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,
+                        last_success_at = excluded.last_success_at, last_error = NULL, last_error_at = NULL
+                    """,
+                arguments: [attempt.repository, attempt.tag, time, time])
         }
     }
 
