@@ -23,6 +23,8 @@ public struct DockerConfigCredentials: CredentialProvider {
 
     let file: File
     let path: String
+    /// The environment helpers run with (their `PATH` finds them).
+    let environment: [String: String]
 
     /// Docker Hub's key in `config.json` and for credential helpers.
     static let dockerHubServer = "https://index.docker.io/v1/"
@@ -32,11 +34,11 @@ public struct DockerConfigCredentials: CredentialProvider {
         let directory = environment["DOCKER_CONFIG"] ?? (environment["HOME"].map { $0 + "/.docker" } ?? ".docker")
         let path = directory + "/config.json"
         guard let data = FileManager.default.contents(atPath: path) else {
-            return DockerConfigCredentials(file: File(), path: path)
+            return DockerConfigCredentials(file: File(), path: path, environment: environment)
         }
         guard data.count <= 1 << 20 else { throw ConfigError(description: "\(path) is larger than 1 MiB") }
         do {
-            return DockerConfigCredentials(file: try JSONDecoder().decode(File.self, from: data), path: path)
+            return DockerConfigCredentials(file: try JSONDecoder().decode(File.self, from: data), path: path, environment: environment)
         } catch {
             throw ConfigError(description: "\(path) is not a valid Docker config: \(error)")
         }
@@ -45,7 +47,7 @@ public struct DockerConfigCredentials: CredentialProvider {
     public func credentials(for registry: String) async throws -> RegistryCredentials? {
         let keys = Self.configKeys(for: registry)
         if let helper = keys.lazy.compactMap({ file.credHelpers?[$0] }).first ?? file.credsStore {
-            if let found = try await Self.runHelper(helper, server: keys[0]) { return found }
+            if let found = try await Self.runHelper(helper, server: keys[0], environment: environment) { return found }
         }
         for key in keys {
             guard let auth = file.auths?[key] else { continue }
@@ -77,13 +79,14 @@ public struct DockerConfigCredentials: CredentialProvider {
 
     /// Runs `docker-credential-NAME get`. "credentials not found" is no credentials; any
     /// other failure is an error naming the helper.
-    static func runHelper(_ name: String, server: String) async throws -> RegistryCredentials? {
+    static func runHelper(_ name: String, server: String, environment: [String: String]) async throws -> RegistryCredentials? {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw ConfigError(description: "credential helper name '\(name)' is not valid")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["docker-credential-\(name)", "get"]
+        process.environment = environment
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output

@@ -39,6 +39,11 @@ extension RegistryClient {
         _ method: HTTPMethod, registry: String, path: String, accept: [String], scope repository: String, maxBody: Int, logger: Logger
     ) async throws -> Exchange {
         let scope = "repository:\(repository):pull"
+        if method == .GET, path.contains("/manifests/"), let limit = pullLimits.withLock({ $0[registry] }), limit.exhausted(at: .now) {
+            throw RegistryError(
+                .rateLimited, registry: registry,
+                message: "the registry's pull limit is used up (ratelimit-remaining 0 for a \(limit.window.components.seconds)-second window); not pulling until it resets")
+        }
         var authorization = try await cachedAuthorization(registry: registry, scope: scope)
         var authenticated = false
         var attempt = 0
@@ -56,8 +61,11 @@ extension RegistryClient {
                 try await Task.sleep(for: delay)
                 continue
             }
-            if let header = exchange.headers.first(name: "ratelimit-remaining"), let value = Int(header.prefix { $0.isNumber }) {
-                remaining.withLock { $0[registry] = value }
+            if let header = exchange.headers.first(name: "ratelimit-remaining"), let limit = PullLimit(header: header, at: .now) {
+                pullLimits.withLock { $0[registry] = limit }
+                if limit.remaining <= 0 {
+                    logger.warning("pull limit used up", metadata: ["registry": "\(registry)", "window": "\(limit.window)"])
+                }
             }
             switch exchange.status {
             case 200..<300:

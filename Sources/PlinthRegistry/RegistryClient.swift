@@ -25,8 +25,8 @@ public final class RegistryClient: Sendable {
     let credentials: any CredentialProvider
     let tokens = Mutex<[String: CachedToken]>([:])
     let limits = Mutex<[String: ConcurrencyLimit]>([:])
-    /// Docker Hub's `ratelimit-remaining`, by registry, as last seen.
-    let remaining = Mutex<[String: Int]>([:])
+    /// Docker Hub's pull limit, by registry, as last reported.
+    let pullLimits = Mutex<[String: PullLimit]>([:])
 
     struct CachedToken: Sendable {
         var authorization: String
@@ -51,9 +51,9 @@ public final class RegistryClient: Sendable {
         try await http.shutdown()
     }
 
-    /// The pull limit Docker Hub last reported for a registry, if it did.
+    /// The pulls Docker Hub last said remain for a registry (`ratelimit-remaining`), if it did.
     public func rateLimitRemaining(for registry: String) -> Int? {
-        remaining.withLock { $0[registry] }
+        pullLimits.withLock { $0[registry]?.remaining }
     }
 
     // MARK: Manifests and blobs

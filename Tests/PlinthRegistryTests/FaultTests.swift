@@ -67,6 +67,42 @@ struct FaultTests {
         #expect(error?.status == 429)
     }
 
+    @Test func anExhaustedPullLimitStopsFurtherPullsButNotHeads() async throws {
+        let fake = FakeRegistry()
+        fake.script(
+            Self.path,
+            [.manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: Self.manifestDigest, headers: ["ratelimit-remaining": "0;w=21600"])])
+        let (first, second, head) = try await fake.run { address in
+            let client = Self.client()
+            let first = try await client.manifest(Self.reference(address), logger: Self.logger)
+            var second: RegistryError?
+            do { _ = try await client.manifest(Self.reference(address), logger: Self.logger) } catch let error as RegistryError { second = error }
+            // A HEAD does not count against the limit: resolving still asks.
+            let head = try await client.resolve(Self.reference(address), logger: Self.logger)
+            #expect(client.rateLimitRemaining(for: address) == 0)
+            try await client.shutdown()
+            return (first, second, head)
+        }
+        #expect(first.digest.description == Self.manifestDigest)
+        #expect(second?.kind == .rateLimited)
+        #expect(second?.description.contains("pull limit is used up (ratelimit-remaining 0 for a 21600-second window)") == true)
+        #expect(head.digest.description == Self.manifestDigest)
+        // The refused GET never reached the registry: one GET, then the HEAD.
+        #expect(fake.requests.count == 2)
+    }
+
+    @Test func pullLimitHeadersAreParsedAsDockerHubSendsThem() {
+        let now = ContinuousClock.now
+        #expect(PullLimit(header: "76;w=21600", at: now)?.remaining == 76)
+        #expect(PullLimit(header: "0;w=60", at: now)?.window == .seconds(60))
+        #expect(PullLimit(header: "0", at: now)?.window == PullLimit.defaultWindow)
+        #expect(PullLimit(header: "0;w=60", at: now)?.exhausted(at: now + .seconds(59)) == true)
+        #expect(PullLimit(header: "0;w=60", at: now)?.exhausted(at: now + .seconds(61)) == false)
+        #expect(PullLimit(header: "5;w=60", at: now)?.exhausted(at: now) == false)
+        #expect(PullLimit(header: "many", at: now) == nil)
+        #expect(PullLimit(header: "-1", at: now) == nil)
+    }
+
     @Test func transientServerErrorsAreRetried() async throws {
         let error = try await Self.failure([.status(503), .status(502), .manifest(body: Self.manifest, mediaType: Self.manifestType, digestHeader: nil)])
         #expect(error == nil)

@@ -11,7 +11,7 @@ import Synchronization
 /// `Reply` for its path, or 404; every request is recorded.
 public final class FakeRegistry: Sendable {
     public enum Reply: Sendable {
-        case manifest(body: [UInt8], mediaType: String, digestHeader: String?)
+        case manifest(body: [UInt8], mediaType: String, digestHeader: String?, headers: [String: String] = [:])
         case status(Int, headers: [String: String] = [:])
         /// Waits before answering 200 with an empty body.
         case stall(Duration)
@@ -74,9 +74,10 @@ public final class FakeRegistry: Sendable {
         seen.withLock { $0.append(Seen(path: path, authorization: request.headers[.authorization])) }
         guard let reply = next(for: path) else { return Response(status: .notFound) }
         switch reply {
-        case .manifest(let body, let mediaType, let digest):
+        case .manifest(let body, let mediaType, let digest, let extra):
             var headers: HTTPFields = [.contentType: mediaType]
             if let digest { headers[HTTPField.Name("Docker-Content-Digest")!] = digest }
+            for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         case .status(let code, let extra):
             var headers = HTTPFields()
