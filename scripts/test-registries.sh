@@ -5,6 +5,8 @@
 # (built offline, byte-reproducibly, by build-fixtures.py) pushed to each with skopeo.
 #
 # Usage: scripts/test-registries.sh start DIR [--owner PID]   start, push, write DIR/env
+#        scripts/test-registries.sh single DIR                one anonymous registry, empty;
+#                                                             prints "host:port pid" (for tests that kill it)
 #        scripts/test-registries.sh stop DIR                  stop everything started in DIR
 # With --owner, everything stops by itself once process PID has exited (the test run).
 #
@@ -27,7 +29,7 @@ stop() {
 }
 
 if [[ $command == stop ]]; then stop; exit 0; fi
-[[ $command == start ]] || { echo "unknown command '$command'" >&2; exit 2; }
+[[ $command == start || $command == single ]] || { echo "unknown command '$command'" >&2; exit 2; }
 owner=""
 [[ ${3:-} == --owner ]] && owner=${4:?--owner needs a PID}
 
@@ -59,6 +61,13 @@ YAML
   echo $! >>"$dir/pids"
   wait_for "http://127.0.0.1:$port/v2/"
 }
+
+if [[ $command == single ]]; then
+  port=$(free_port)
+  registry single "$port" >/dev/null
+  echo "127.0.0.1:$port $(tail -n 1 "$dir/pids")"
+  exit 0
+fi
 
 anon=$(free_port); basic=$(free_port); token=$(free_port); token_server=$(free_port)
 registry anon "$anon"

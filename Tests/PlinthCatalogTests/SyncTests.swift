@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import PlinthCore
 import PlinthRegistry
 import PlinthStore
@@ -184,6 +185,91 @@ struct SyncTests {
         #expect(after.map(\.firstSeen) == before.map(\.firstSeen))
         let state = try #require(try await database.store.syncStates(of: "down").first)
         #expect(state.lastError?.contains("cannot reach the registry") == true)
+    }
+
+    @Test func aRegistryKilledMidRunFailsTheRemainingTagsAndChangesNothingRecordedBefore() async throws {
+        let (address, pid) = try await TestRegistries.startSingle()
+        defer { TestRegistries.kill(pid) }
+        let tags = (1...5).map { "t\($0)" }
+        for tag in tags { try await registries.push("amd64", to: address, repository: "fixtures/killed", tag: tag) }
+        let database = try TestDatabase()
+        let catalog = Catalog(store: database.store)  // real clock: the tags that answer are seen later
+        var file = entry("killed", "\(address)/fixtures/killed", tag: "t1", platforms: "linux/amd64")
+        file = file.replacingOccurrences(of: #"tags: ["t1"]"#, with: "tags: [\(tags.joined(separator: ", "))]")
+        _ = try await catalog.apply(try .directory(try Fixtures.directory(["killed.yaml": file]).path))
+        var configuration = RegistryConfiguration()
+        configuration.maxAttempts = 2
+        configuration.initialBackoff = .milliseconds(10)
+        configuration.maxBackoff = .milliseconds(20)
+        let client = RegistryClient(configuration: configuration)
+        let first = try await catalog.sync(using: client, concurrency: 1, logger: logger)
+        #expect(first.allSatisfy { !$0.failed }, "\(first)")
+        let historyBefore = try await database.store.history(of: "killed")
+        let digest = try #require(historyBefore.first?.digest)
+        let verdictBefore = try await catalog.lookup(digest).verdict
+        let eventsBefore = try await database.store.auditEvents(limit: 100)
+
+        // Second pass, one tag at a time; the registry is killed once two tags are done.
+        let done = Mutex(0)
+        let second = try await catalog.sync(using: client, concurrency: 1, logger: logger) { _ in
+            if done.withLock({ $0 += 1; return $0 }) == 2 { TestRegistries.kill(pid) }
+        }
+        try await client.shutdown()
+        #expect(second.filter(\.failed).map(\.tag) == ["t3", "t4", "t5"])
+        #expect(second.filter { !$0.failed }.map(\.result) == [.unchanged(digest), .unchanged(digest)])
+        for outcome in second where outcome.failed {
+            guard case .failed(let reason) = outcome.result else { continue }
+            #expect(reason.contains(address), "\(reason)")
+        }
+        // What was recorded before the kill is as it was: the same runs, digests and first
+        // sightings; the verdict; the audit log.
+        let historyAfter = try await database.store.history(of: "killed")
+        #expect(historyAfter.map(\.tag) == historyBefore.map(\.tag))
+        #expect(historyAfter.map(\.digest) == historyBefore.map(\.digest))
+        #expect(historyAfter.map(\.firstSeen) == historyBefore.map(\.firstSeen))
+        // Failed tags keep their last good sighting; the two that answered were seen again.
+        for (before, after) in zip(historyBefore, historyAfter) {
+            #expect(["t1", "t2"].contains(before.tag) ? after.lastSeen > before.lastSeen : after.lastSeen == before.lastSeen, "\(before.tag)")
+        }
+        let verdictAfter = try await catalog.lookup(digest).verdict
+        #expect(verdictAfter.verdict == .approved)
+        #expect(verdictAfter.verdict == verdictBefore.verdict)
+        #expect(verdictAfter.currentDigest == verdictBefore.currentDigest)
+        #expect(verdictAfter.standings.map(\.approval) == verdictBefore.standings.map(\.approval))
+        #expect(try await database.store.auditEvents(limit: 100) == eventsBefore)
+        let states = try await database.store.syncStates(of: "killed")
+        #expect(states.filter { $0.lastError != nil }.map(\.tag) == ["t3", "t4", "t5"])
+    }
+
+    @Test func credentialsComeFromADockerCredentialHelper() async throws {
+        // A helper as docker-credential-helpers specifies: server URL on stdin, JSON on stdout.
+        let directory = try Fixtures.directory([
+            "docker-credential-plinthtest": """
+            #!/bin/sh
+            [ "$1" = get ] || exit 1
+            read server
+            [ "$server" = "\(registries.basic)" ] || { echo "credentials not found in native keychain"; exit 1; }
+            printf '{"ServerURL":"%s","Username":"\(registries.username)","Secret":"\(registries.password)"}' "$server"
+            """,
+            "config.json": #"{"credHelpers": {"\#(registries.basic)": "plinthtest"}}"#,
+        ])
+        _ = chmod(directory.appendingPathComponent("docker-credential-plinthtest").path, 0o755)
+        let environment = ["DOCKER_CONFIG": directory.path, "PATH": directory.path + ":/usr/bin:/bin"]
+        let credentials = try DockerConfigCredentials.load(environment: environment)
+        #expect(try await credentials.credentials(for: registries.basic)?.username == registries.username)
+        // Another registry: the helper says "not found", which is no credentials, not an error.
+        #expect(try await credentials.credentials(for: "127.0.0.1:1") == nil)
+
+        let database = try TestDatabase()
+        let catalog = database.catalog()
+        let file = entry("helped", "\(registries.basic)/fixtures/oci-manifest", tag: "v1", platforms: "linux/amd64")
+        _ = try await catalog.apply(try .directory(try Fixtures.directory(["helped.yaml": file]).path))
+        let client = RegistryClient(credentials: credentials)
+        let outcomes = try await catalog.sync(using: client, logger: logger)
+        try await client.shutdown()
+        let raw = try await registries.rawManifest(registries.basic, "fixtures/oci-manifest", "v1")
+        #expect(outcomes.map(\.failed) == [false], "\(outcomes)")
+        #expect(try await database.store.history(of: "helped").map(\.digest.description) == [Self.sha256(raw)])
     }
 
     /// A port on 127.0.0.1 with nothing listening.

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Subprocess
 import SystemPackage
 
@@ -79,12 +80,32 @@ public struct TestRegistries: Sendable {
     /// `skopeo copy` of a tag of the fixture layout to `registry/repository:tag`.
     public func push(_ source: String, to registry: String, repository: String, tag: String, format: String? = nil, all: Bool = false) async throws {
         var arguments = ["copy", "--quiet", "--dest-tls-verify=false"]
-        if registry != anonymous { arguments += ["--dest-creds", "\(username):\(password)"] }
+        if registry == basic || registry == token { arguments += ["--dest-creds", "\(username):\(password)"] }
         if let format { arguments += ["--format", format] } else { arguments.append("--preserve-digests") }
         if all { arguments.append("--all") }
         arguments += ["oci:\(fixtures):\(source)", "docker://\(registry)/\(repository):\(tag)"]
         let (ok, output) = try await Self.run("skopeo", arguments)
         guard ok else { throw StartError(description: "skopeo copy failed: \(output)") }
+    }
+
+    /// One more anonymous registry, empty, of its own, for a test that kills it: its address and process id.
+    public static func startSingle() async throws -> (address: String, pid: Int32) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-registry-\(UUID().uuidString)").path
+        let (ok, output) = try await run(repositoryRoot.appendingPathComponent("scripts/test-registries.sh").path, ["single", directory])
+        let parts = output.split(whereSeparator: \.isWhitespace)
+        guard ok, parts.count == 2, let pid = Int32(parts[1]) else { throw StartError(description: "scripts/test-registries.sh single failed: \(output)") }
+        return (String(parts[0]), pid)
+    }
+
+    /// Kills a process with SIGKILL and waits until it has exited (its sockets are closed then).
+    public static func kill(_ pid: Int32) {
+        _ = Glibc.kill(pid, SIGKILL)
+        for _ in 0..<500 {
+            // Gone, or a zombie: either way it no longer listens.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return }
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return }
+            usleep(10_000)
+        }
     }
 
     /// The raw manifest skopeo reads for a reference (`skopeo inspect --raw`).
