@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "PlinthCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings,
@@ -76,8 +77,11 @@ let package = Package(
         .target(
             name: "PlinthServer",
             dependencies: [
-                "PlinthCore", "PlinthCatalog", "PlinthRegistry",
+                "PlinthCore", "PlinthStore", "PlinthCatalog", "PlinthRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -134,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "PlinthServerTests",
             dependencies: [
-                "PlinthServer", "PlinthTestSupport", "PlinthStore",
+                "PlinthServer", "PlinthTestSupport", "PlinthStore", "PlinthCatalog", "PlinthCore", "PlinthRegistry",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -90,12 +90,16 @@ extension Catalog {
                 } else {
                     report.updated.append(entry.name)
                     changes.updated.append(entry)
-                    changes.events.append(AuditEvent(at: at, actor: actor, action: "image.update", subject: entry.name, detail: Self.changedFields(old, entry)))
+                    changes.events.append(
+                        AuditEvent(
+                            at: at, actor: actor, action: "image.update", subject: entry.name, image: entry.name, before: try Self.json(old),
+                            after: try Self.json(entry), detail: Self.changedFields(old, entry)))
                 }
             } else {
                 report.created.append(entry.name)
                 changes.created.append(entry)
-                changes.events.append(AuditEvent(at: at, actor: actor, action: "image.create", subject: entry.name))
+                changes.events.append(
+                    AuditEvent(at: at, actor: actor, action: "image.create", subject: entry.name, image: entry.name, after: try Self.json(entry)))
             }
         }
         for old in stored.map(\.entry) where fileOfName[old.name] == nil {
@@ -108,7 +112,10 @@ extension Catalog {
             retired.status = .retired
             report.retired.append(old.name)
             changes.updated.append(retired)
-            changes.events.append(AuditEvent(at: at, actor: "apply:--prune", action: "image.retire", subject: old.name, reason: "not in the applied catalog files"))
+            changes.events.append(
+                AuditEvent(
+                    at: at, actor: "apply:--prune", action: "image.retire", subject: old.name, image: old.name, reason: "not in the applied catalog files",
+                    before: try Self.json(old), after: try Self.json(retired)))
         }
         let finalEntries = entries.map(\.entry) + stored.map(\.entry).filter { fileOfName[$0.name] == nil }
         for (file, content) in snapshotFiles {

@@ -66,6 +66,8 @@ public struct TagHistory: Sendable, Hashable {
     public var items: [HistoryItem]
     /// The last sync attempt, if sync ever ran for this tag.
     public var sync: SyncState?
+    /// A curator's hold of the tag at an earlier digest, while it stands.
+    public var hold: Hold?
 }
 
 /// Workloads x images, for teams picking a base.
@@ -142,6 +144,7 @@ extension Catalog {
         let moment = now()
         let revocations = try await store.revocations()
         let states = try await store.syncStates(of: entry.name)
+        let holds = try await store.holds(of: entry.name)
         return entry.tags.map { tag in
             let runs = observations.filter { $0.tag == tag }
             let lineage = TagLineage(
@@ -150,14 +153,14 @@ extension Catalog {
                     TagDigest(
                         digest: digest, firstSeen: runs.map(\.firstSeen).min()!, lastSeen: runs.map(\.lastSeen).max()!,
                         approval: approvals[digest])
-                })
+                }, hold: holds[tag])
             let items = runs.map { run in
                 HistoryItem(
                     observation: run,
                     verdict: VerdictRules.evaluate(run.digest, lineages: [lineage], revocations: revocations, now: moment).standings.first)
             }
             let current = items.compactMap(\.verdict).first?.currentDigest
-            return TagHistory(tag: tag, currentDigest: current, items: items, sync: states.first { $0.tag == tag })
+            return TagHistory(tag: tag, currentDigest: current, items: items, sync: states.first { $0.tag == tag }, hold: holds[tag])
         }
     }
 

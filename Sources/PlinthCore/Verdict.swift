@@ -46,6 +46,22 @@ public struct Revocation: Hashable, Sendable, Codable {
     }
 }
 
+/// A curator holding a tag at an earlier approved digest (a rollback): while it stands, that
+/// digest is the tag's current one whatever sync sees.
+public struct Hold: Hashable, Sendable, Codable {
+    public var digest: Digest
+    public var by: String
+    public var at: Date
+    public var reason: String
+
+    public init(digest: Digest, by: String, at: Date, reason: String) {
+        self.digest = digest
+        self.by = by
+        self.at = at
+        self.reason = reason
+    }
+}
+
 /// One digest a tag has pointed at, with what curators decided of it.
 public struct TagDigest: Hashable, Sendable {
     public var digest: Digest
@@ -68,13 +84,15 @@ public struct TagLineage: Hashable, Sendable {
     public var tag: String
     public var graceDays: Int
     public var digests: [TagDigest]
+    public var hold: Hold?
 
-    public init(image: String, repository: String, tag: String, graceDays: Int, digests: [TagDigest]) {
+    public init(image: String, repository: String, tag: String, graceDays: Int, digests: [TagDigest], hold: Hold? = nil) {
         self.image = image
         self.repository = repository
         self.tag = tag
         self.graceDays = graceDays
         self.digests = digests
+        self.hold = hold
     }
 }
 
@@ -126,6 +144,8 @@ public enum VerdictRules {
     ///   moment that successor was approved until `graceDays` later, then `expired`.
     /// - A digest seen but never approved is `pending` (manual policy: the tag's current
     ///   approved digest stays `approved` meanwhile).
+    /// - A hold makes its (approved, unrevoked) digest the tag's current one; approved digests
+    ///   newer than it are superseded from the moment of the hold.
     public static func evaluate(
         _ digest: Digest, lineages: [TagLineage], revocations: [Digest: Revocation], now: Date
     ) -> DigestVerdict {
@@ -154,7 +174,8 @@ public enum VerdictRules {
         let approved = lineage.digests
             .filter { $0.approval != nil && !revoked.contains($0.digest) }
             .sorted { order($0) < order($1) }
-        let current = approved.last?.digest
+        let held = lineage.hold.flatMap { hold in approved.first { $0.digest == hold.digest } }
+        let current = held?.digest ?? approved.last?.digest
         var answer = TagVerdict(
             image: lineage.image, repository: lineage.repository, tag: lineage.tag, verdict: .pending,
             currentDigest: current, supersededAt: nil, graceUntil: nil, approval: seen.approval,
@@ -166,9 +187,12 @@ public enum VerdictRules {
         } else if seen.digest == current {
             answer.verdict = .approved
         } else {
-            // Superseded by the first approved digest that came after it.
+            // Superseded by the first approved digest that came after it, or, when newer than
+            // the digest a curator holds the tag at, by the hold.
             let successors = approved.filter { order($0) > order(seen) }
-            let supersededAt = successors.compactMap { $0.approval?.at }.min() ?? now
+            let supersededAt: Date =
+                if let held, let hold = lineage.hold, order(seen) > order(held) { hold.at }
+                else { successors.compactMap { $0.approval?.at }.min() ?? now }
             let graceUntil = supersededAt.addingTimeInterval(TimeInterval(lineage.graceDays) * 86_400)
             answer.supersededAt = supersededAt
             answer.graceUntil = graceUntil

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import OpenAPIRuntime
 import PlinthCatalog
 import PlinthCore
@@ -13,6 +14,9 @@ struct APIHandler: APIProtocol {
     let catalog: Catalog
     let metrics: PrometheusCollectorRegistry
     let document: Data
+    /// Runs `POST /v1/sync`; nil when the server has no registry client.
+    let sync: SyncRunner?
+    let logger: Logger
 
     // MARK: Images
 
@@ -55,7 +59,7 @@ struct APIHandler: APIProtocol {
             return .badRequest(.init(body: .applicationProblemJson(Problem.invalidName(name))))
         }
         do {
-            return .ok(.init(body: .json(Representation.image(try await catalog.image(named: name)))))
+            return .ok(.init(body: .json(try await imageWithETag(name))))
         } catch let error as CatalogError {
             return .notFound(.init(body: .applicationProblemJson(Problem.make(404, "Image not found", detail: error.description))))
         }

@@ -13,11 +13,14 @@ public struct ServerSettings: Sendable {
     public var port: Int
     /// Event loop threads; nil uses one per core.
     public var eventLoopThreads: Int?
+    /// Reads need a token too (`--auth-reads`).
+    public var authReads: Bool
 
-    public init(hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil) {
+    public init(hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil, authReads: Bool = false) {
         self.hostname = hostname
         self.port = port
         self.eventLoopThreads = eventLoopThreads
+        self.authReads = authReads
     }
 }
 
@@ -26,9 +29,13 @@ public enum PlinthApplication {
     public static var openAPIDocument: Data { EmbeddedFiles.files["openapi.yaml"] ?? Data() }
 
     /// The router with every route of `openapi.yaml` and the middleware stack: metrics,
-    /// request logging, problem+json errors, body bounds.
-    public static func router(catalog: Catalog, metrics: PrometheusCollectorRegistry) throws -> Router<BasicRequestContext> {
-        let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument)
+    /// request logging, problem+json errors, body bounds, bearer authentication.
+    /// `sync` runs `POST /v1/sync`; `authReads` makes every read need a token.
+    public static func router(
+        catalog: Catalog, metrics: PrometheusCollectorRegistry, sync: SyncRunner? = nil, authReads: Bool = false,
+        logger: Logger = Logger(label: "plinth.api")
+    ) throws -> Router<BasicRequestContext> {
+        let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument, sync: sync, logger: logger)
         // Compact JSON with sorted keys; slashes unescaped (media types and repositories are full of them).
         let configuration = OpenAPIRuntime.Configuration(
             dateTranscoder: APIDateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -40,6 +47,7 @@ public enum PlinthApplication {
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ProblemMiddleware(routes: recorded.table))
         router.add(middleware: BodyLimitMiddleware())
+        router.add(middleware: AuthMiddleware(catalog: catalog, authReads: authReads))
         // Route middleware: runs once a route matched, so metrics still name the route.
         let routes = router.group().add(middleware: DigestResponseCache(catalog: catalog))
         try handler.registerHandlers(on: routes, configuration: configuration)
@@ -48,10 +56,10 @@ public enum PlinthApplication {
 
     /// The Hummingbird application, to run as a service of a `ServiceGroup`.
     public static func make(
-        catalog: Catalog, settings: ServerSettings, metrics: PrometheusCollectorRegistry, logger: Logger
+        catalog: Catalog, settings: ServerSettings, metrics: PrometheusCollectorRegistry, sync: SyncRunner?, logger: Logger
     ) throws -> some ApplicationProtocol {
         Application(
-            router: try router(catalog: catalog, metrics: metrics),
+            router: try router(catalog: catalog, metrics: metrics, sync: sync, authReads: settings.authReads, logger: logger),
             configuration: .init(address: .hostname(settings.hostname, port: settings.port), serverName: "plinth"),
             eventLoopGroupProvider: settings.eventLoopThreads.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0)) } ?? .singleton,
             logger: logger)

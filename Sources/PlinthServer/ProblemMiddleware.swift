@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import OpenAPIRuntime
+import PlinthCatalog
 
 /// The one place errors become HTTP responses: every error leaves as RFC 9457
 /// `application/problem+json`; a malformed body names what was wrong (with a JSON pointer
@@ -27,7 +28,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 .response(headers: [.requestID: context.id, .allow: allow])
         } catch {
             let problem = Self.problem(for: error, context: context, request: request)
-            return problem.response(headers: [.requestID: context.id])
+            var headers: HTTPFields = [.requestID: context.id]
+            // RFC 9110 §15.5.2: a 401 says how to authenticate.
+            if problem.status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="plinth""# }
+            return problem.response(headers: headers)
         }
     }
 
@@ -35,6 +39,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if let error = error as? ServerError {
             return problem(for: error.underlyingError, context: context, request: request)
         }
+        if let problem = domainProblem(error) { return problem }
         if let error = error as? DecodingError {
             var problem = Problem.make(400, "Malformed request body", detail: describe(error))
             problem.errors = [.init(pointer: pointer(error), detail: describe(error))]
@@ -68,6 +73,47 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         context.logger.error("unhandled error", metadata: ["error": "\(text)", "path": "\(request.uri.path)"])
         return Problem.make(500, "Internal Server Error", detail: "the server failed; the request id in X-Request-Id finds it in the log")
+    }
+
+    /// The catalog's refusals, as the statuses the OpenAPI document gives them.
+    static func domainProblem(_ error: any Error) -> Problem? {
+        switch error {
+        case let error as AuthorizationError:
+            switch error {
+            case .unauthenticated: return Problem.make(401, "Unauthorized", detail: error.description)
+            case .forbidden: return Problem.make(403, "Forbidden", detail: error.description)
+            }
+        case let error as AuthenticationError:
+            return Problem.make(401, "Unauthorized", detail: error.description)
+        case let error as CurationError:
+            switch error {
+            case .invalidEntry(let problems):
+                var problem = Problem.make(400, "Invalid image entry", detail: error.description)
+                problem.errors = problems.map { .init(pointer: $0.field.map(pointer(field:)), detail: $0.message) }
+                return problem
+            case .invalid(let field, let message):
+                var problem = Problem.make(400, "Invalid request", detail: error.description)
+                problem.errors = [.init(pointer: field.map(pointer(field:)), detail: message)]
+                return problem
+            case .notFound: return Problem.make(404, "Not Found", detail: error.description)
+            case .conflict: return Problem.make(409, "Conflict", detail: error.description)
+            case .stale: return Problem.make(412, "Precondition Failed", detail: error.description)
+            }
+        case let error as CatalogError:
+            switch error {
+            case .imageNotFound: return Problem.make(404, "Image not found", detail: error.description)
+            case .invalidCursor: return Problem.make(400, "Invalid cursor", detail: error.description)
+            }
+        case let error as SyncRunner.Busy:
+            return Problem.make(409, "Conflict", detail: error.description)
+        default:
+            return nil
+        }
+    }
+
+    /// `workloads[2].support` as a JSON pointer: `/workloads/2/support`.
+    static func pointer(field: String) -> String {
+        "/" + field.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "").split(separator: ".").joined(separator: "/")
     }
 
     static func firstLine(_ text: String) -> String {

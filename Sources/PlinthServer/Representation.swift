@@ -2,6 +2,7 @@ public import Foundation
 import OpenAPIRuntime
 public import PlinthCatalog
 import PlinthCore
+import PlinthStore
 
 /// Catalog answers as the API's types (`openapi.yaml`'s schemas), in one place, so that
 /// the server and the CLI's `--json` print the same objects.
@@ -18,7 +19,7 @@ enum Representation {
             owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
             approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
             current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since) },
-            createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt)
+            createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt, revision: view.stored.revision)
     }
 
     static func approval(_ a: Approval?) -> S.Approval? {
@@ -39,7 +40,8 @@ enum Representation {
                             approval: approval(item.verdict?.approval), graceUntil: item.verdict?.graceUntil,
                             flags: item.observation.flags.isEmpty ? nil : item.observation.flags)
                     },
-                    sync: tag.sync.map { .init(lastAttemptAt: $0.lastAttemptAt, lastSuccessAt: $0.lastSuccessAt, lastError: $0.lastError, lastErrorAt: $0.lastErrorAt) })
+                    sync: tag.sync.map { .init(lastAttemptAt: $0.lastAttemptAt, lastSuccessAt: $0.lastSuccessAt, lastError: $0.lastError, lastErrorAt: $0.lastErrorAt) },
+                    hold: tag.hold.map { hold($0, tag: tag.tag) })
             })
     }
 
@@ -78,6 +80,48 @@ enum Representation {
             currentDigest: r.currentDigest?.description, reason: r.reason)
     }
 
+    static func hold(_ hold: Hold, tag: String) -> S.Hold {
+        S.Hold(tag: tag, digest: hold.digest.description, by: hold.by, at: hold.at, reason: hold.reason)
+    }
+
+    static func syncReport(_ outcomes: [TagSyncOutcome]) -> S.SyncReport {
+        S.SyncReport(
+            tags: outcomes.map { outcome in
+                var item = S.SyncOutcome(image: outcome.image, repository: outcome.repository, tag: outcome.tag, result: .unchanged)
+                switch outcome.result {
+                case .unchanged(let digest):
+                    item.digest = digest.description
+                case .moved(let to, let from, let approved, let flags):
+                    item.result = .moved
+                    item.digest = to.description
+                    item.previousDigest = from?.description
+                    item.approved = approved
+                    item.flags = flags.isEmpty ? nil : flags
+                case .failed(let reason):
+                    item.result = .failed
+                    item.error = reason
+                }
+                return item
+            },
+            failed: outcomes.filter(\.failed).count)
+    }
+
+    static func auditEvent(_ event: AuditEvent) -> S.AuditEvent {
+        func json(_ text: String?) -> OpenAPIValueContainer? {
+            text.flatMap { try? JSONDecoder().decode(OpenAPIValueContainer.self, from: Data($0.utf8)) }
+        }
+        return S.AuditEvent(
+            id: Int(event.id ?? 0), at: event.at, actor: event.actor, action: event.action, subject: event.subject, image: event.image,
+            reason: event.reason, before: json(event.before), after: json(event.after), detail: json(event.detail), hash: event.hash ?? "",
+            prevHash: event.previousHash ?? "")
+    }
+
+    static func changelogItem(_ item: ChangelogItem) -> S.ChangelogItem {
+        S.ChangelogItem(
+            at: item.at, action: item.action, actor: item.actor, tag: item.tag, digest: item.digest?.description, reason: item.reason,
+            flags: item.flags.isEmpty ? nil : item.flags, eventId: item.eventID.map { Int($0) })
+    }
+
     static func matrix(_ m: SupportMatrix) -> S.Matrix {
         S.Matrix(
             workloads: m.rows.map { row in
@@ -111,4 +155,8 @@ public enum APIJSON {
     public static func digest(_ answer: DigestAnswer) throws -> Data { try encoder.encode(Representation.digest(answer)) }
     public static func history(_ view: ImageView, _ tags: [TagHistory]) throws -> Data { try encoder.encode(Representation.history(view, tags)) }
     public static func image(_ view: ImageView) throws -> Data { try encoder.encode(Representation.image(view)) }
+    public static func changelog(_ name: String, _ items: [ChangelogItem]) throws -> Data {
+        try encoder.encode(Components.Schemas.Changelog(image: name, items: items.map(Representation.changelogItem)))
+    }
+    public static func syncReport(_ outcomes: [TagSyncOutcome]) throws -> Data { try encoder.encode(Representation.syncReport(outcomes)) }
 }

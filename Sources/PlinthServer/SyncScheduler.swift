@@ -1,23 +1,18 @@
 public import Logging
 public import PlinthCatalog
-public import PlinthRegistry
 public import ServiceLifecycle
 
 /// Runs a sync pass at start and then every `interval`, until graceful shutdown; a pass in
 /// progress at shutdown is cancelled (each tag's record is its own transaction, so nothing is
 /// left half-written).
 public struct SyncScheduler: Service {
-    let catalog: Catalog
-    let client: RegistryClient
+    let runner: SyncRunner
     let interval: Duration
-    let concurrency: Int
     let logger: Logger
 
-    public init(catalog: Catalog, client: RegistryClient, interval: Duration, concurrency: Int, logger: Logger) {
-        self.catalog = catalog
-        self.client = client
+    public init(runner: SyncRunner, interval: Duration, logger: Logger) {
+        self.runner = runner
         self.interval = interval
-        self.concurrency = concurrency
         self.logger = logger
     }
 
@@ -26,7 +21,7 @@ public struct SyncScheduler: Service {
             while !Task.isCancelled {
                 let started = ContinuousClock.now
                 do {
-                    let outcomes = try await catalog.sync(using: client, concurrency: concurrency, logger: logger)
+                    let outcomes = try await runner.run(logger: logger)
                     let failed = outcomes.filter(\.failed)
                     let registries = Set(failed.map { $0.repository.split(separator: "/").first.map(String.init) ?? $0.repository })
                     logger.info(
@@ -37,6 +32,8 @@ public struct SyncScheduler: Service {
                         ])
                 } catch is CancellationError {
                     return
+                } catch let busy as SyncRunner.Busy {
+                    logger.info("sync pass skipped", metadata: ["reason": "\(busy)"])
                 } catch {
                     logger.error("sync pass failed", metadata: ["error": "\(error)"])
                 }

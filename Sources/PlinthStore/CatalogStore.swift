@@ -6,11 +6,14 @@ public struct StoredEntry: Hashable, Sendable {
     public var entry: CatalogEntry
     public var createdAt: Date
     public var updatedAt: Date
+    /// Counts the entry's changes; an update names the revision it read (optimistic concurrency).
+    public var revision: Int
 
-    public init(entry: CatalogEntry, createdAt: Date, updatedAt: Date) {
+    public init(entry: CatalogEntry, createdAt: Date, updatedAt: Date, revision: Int = 1) {
         self.entry = entry
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.revision = revision
     }
 }
 
@@ -84,25 +87,136 @@ public struct SyncState: Hashable, Sendable {
     }
 }
 
-/// A change to the catalog, with who made it and why.
+/// A change to the catalog, with who made it and why: one link of the audit log's hash chain.
 public struct AuditEvent: Hashable, Sendable {
+    /// Set once written: the event's place in the chain.
+    public var id: Int64?
     public var at: Date
     public var actor: String
-    /// `image.create`, `image.update`, `image.retire`, `digest.approve`, ...
+    /// `image.create`, `image.update`, `image.deprecate`, `image.retire`, `digest.approve`,
+    /// `digest.revoke`, `tag.hold`, `tag.release`, `token.create`, `token.revoke`.
     public var action: String
-    /// What changed: an entry name or a digest.
+    /// What changed: an entry name, a digest, `name:tag`, or a token name.
     public var subject: String
+    /// The entry the change concerns, when there is one (for changelogs).
+    public var image: String?
     public var reason: String?
-    /// JSON describing the change.
+    /// JSON of the state before and after the change.
+    public var before: String?
+    public var after: String?
+    /// Anything else, as JSON.
     public var detail: String?
+    /// Set once written: the hash of the event before, and this event's own.
+    public var previousHash: String?
+    public var hash: String?
+    /// Set once written: `at` exactly as stored, which the hash covers (a time read back
+    /// from text need not format to the same text).
+    public var recordedAt: String?
 
-    public init(at: Date, actor: String, action: String, subject: String, reason: String? = nil, detail: String? = nil) {
+    public init(
+        at: Date, actor: String, action: String, subject: String, image: String? = nil, reason: String? = nil, before: String? = nil,
+        after: String? = nil, detail: String? = nil
+    ) {
         self.at = at
         self.actor = actor
         self.action = action
         self.subject = subject
+        self.image = image
         self.reason = reason
+        self.before = before
+        self.after = after
         self.detail = detail
+    }
+}
+
+/// Which audit events to list, newest first.
+public struct AuditFilter: Sendable, Equatable {
+    public var actor: String?
+    public var subject: String?
+    public var action: String?
+    public var image: String?
+    public var since: Date?
+    public var until: Date?
+    /// Only events older than this id (the cursor of the page before).
+    public var before: Int64?
+
+    public init(actor: String? = nil, subject: String? = nil, action: String? = nil, image: String? = nil, since: Date? = nil, until: Date? = nil, before: Int64? = nil) {
+        self.actor = actor
+        self.subject = subject
+        self.action = action
+        self.image = image
+        self.since = since
+        self.until = until
+        self.before = before
+    }
+}
+
+/// A curator's decision, checked against the catalog and written in the same transaction,
+/// with its audit event: nothing is written if the check fails.
+public struct Curation: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// Approve a digest seen on a tag of the entry (pending under a manual policy).
+        case approve(image: String, digest: Digest)
+        /// Withdraw a digest everywhere it appears.
+        case revoke(digest: Digest)
+        /// Hold a tag of the entry at an approved digest it pointed at before.
+        case hold(image: String, tag: String, digest: Digest)
+        case release(image: String, tag: String)
+    }
+
+    public var kind: Kind
+    public var by: String
+    public var at: Date
+    public var reason: String?
+
+    public init(_ kind: Kind, by: String, at: Date, reason: String?) {
+        self.kind = kind
+        self.by = by
+        self.at = at
+        self.reason = reason
+    }
+}
+
+/// An API token as stored: never the secret, only its hash.
+public struct TokenRecord: Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var role: Role
+    public var secretHash: String
+    public var createdBy: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+
+    public init(id: String, name: String, role: Role, secretHash: String, createdBy: String, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.secretHash = secretHash
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// One attempt to deliver an event to a webhook.
+public struct DeliveryAttempt: Hashable, Sendable {
+    public var webhook: String
+    public var eventID: Int64
+    public var attempt: Int
+    public var at: Date
+    /// The receiver's HTTP status, when it answered.
+    public var status: Int?
+    public var error: String?
+
+    public init(webhook: String, eventID: Int64, attempt: Int, at: Date, status: Int?, error: String?) {
+        self.webhook = webhook
+        self.eventID = eventID
+        self.attempt = attempt
+        self.at = at
+        self.status = status
+        self.error = error
     }
 }
 
@@ -134,19 +248,35 @@ public struct ChangeSet: Sendable {
     public var events: [AuditEvent] = []
     /// Sync attempts to record (bookkeeping: they do not count as catalog changes).
     public var syncAttempts: [SyncAttempt] = []
+    /// For entries in `updated`: the revision each update was based on. An entry changed since
+    /// fails the whole change set with `StoreError.staleRevision`.
+    public var expectedRevisions: [String: Int] = [:]
+    /// Curator decisions; each writes its own audit event.
+    public var curations: [Curation] = []
+    public var newTokens: [TokenRecord] = []
+    /// Names of tokens to revoke (at the time of the change set's events).
+    public var revokedTokens: [String] = []
 
     public init(
         created: [CatalogEntry] = [], updated: [CatalogEntry] = [], observations: [ObservationWrite] = [], events: [AuditEvent] = [],
-        syncAttempts: [SyncAttempt] = []
+        syncAttempts: [SyncAttempt] = [], expectedRevisions: [String: Int] = [:], curations: [Curation] = [], newTokens: [TokenRecord] = [],
+        revokedTokens: [String] = []
     ) {
         self.created = created
         self.updated = updated
         self.observations = observations
         self.events = events
         self.syncAttempts = syncAttempts
+        self.expectedRevisions = expectedRevisions
+        self.curations = curations
+        self.newTokens = newTokens
+        self.revokedTokens = revokedTokens
     }
 
-    public var isEmpty: Bool { created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty && syncAttempts.isEmpty }
+    public var isEmpty: Bool {
+        created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty && syncAttempts.isEmpty && curations.isEmpty
+            && newTokens.isEmpty && revokedTokens.isEmpty
+    }
 }
 
 /// What a committed change set did to tag history.
@@ -196,12 +326,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case alreadyExists(String)
     case notFound(String)
     case conflict(String)
+    /// The entry changed since the revision an update was based on.
+    case staleRevision(image: String, current: Int)
 
     public var description: String {
         switch self {
         case .alreadyExists(let what): "\(what) already exists"
         case .notFound(let what): "\(what) not found"
         case .conflict(let what): what
+        case .staleRevision(let image, let current): "image '\(image)' has changed since it was read (now at revision \(current))"
         }
     }
 }
@@ -225,7 +358,23 @@ public protocol CatalogStore: Sendable {
     /// Every revoked digest.
     func revocations() async throws -> [Digest: Revocation]
     func packages(of manifest: Digest) async throws -> [InstalledPackage]
-    func auditEvents(limit: Int) async throws -> [AuditEvent]
+    /// Audit events matching `filter`, newest first.
+    func auditEvents(_ filter: AuditFilter, limit: Int) async throws -> [AuditEvent]
+    /// Audit events after `id`, oldest first (for verifying the chain and delivering webhooks).
+    func auditEvents(after id: Int64, limit: Int) async throws -> [AuditEvent]
+    /// The hold on each held tag of an entry.
+    func holds(of image: String) async throws -> [String: Hold]
+    func token(id: String) async throws -> TokenRecord?
+    func tokens() async throws -> [TokenRecord]
+    /// The last event delivered to a webhook; nil before its first delivery.
+    func webhookCursor(_ webhook: String) async throws -> Int64?
+    /// Records a delivery attempt (if any) and moves the webhook's cursor to `eventID` (if given):
+    /// after a successful delivery, or past an event the webhook does not subscribe to.
+    func recordDelivery(_ attempt: DeliveryAttempt?, webhook: String, advanceTo eventID: Int64?) async throws
+    /// Every delivery attempt to a webhook, oldest first.
+    func deliveries(of webhook: String) async throws -> [DeliveryAttempt]
+    /// Starts a webhook's cursor at the newest event if it has none yet.
+    func startWebhook(_ webhook: String) async throws -> Int64
     /// The exact bytes a registry served for a manifest, when Plinth read them.
     func manifestContent(_ digest: Digest) async throws -> Data?
     /// The latest run of a tag, if it was ever seen.
@@ -236,4 +385,11 @@ public protocol CatalogStore: Sendable {
     func syncStates(of image: String) async throws -> [SyncState]
     /// A number that changes whenever a commit changes anything, for caches to compare.
     func generation() async -> UInt64
+}
+
+extension CatalogStore {
+    /// The newest audit events.
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await auditEvents(AuditFilter(), limit: limit)
+    }
 }

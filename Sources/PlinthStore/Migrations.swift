@@ -39,10 +39,20 @@ public enum Migrations {
         return parsed
     }
 
+    /// Work a migration needs beyond SQL, run in its transaction. Like the files, never
+    /// changed once released.
+    static let followUps: [String: @Sendable (Database) throws -> Void] = [
+        // The audit log became a hash chain: seal the events written before it.
+        "0003_governance": SQLiteStore.sealUnchainedEvents
+    ]
+
     static func migrator() throws -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for file in try embedded() {
-            migrator.registerMigration(file.name) { db in try db.execute(sql: file.sql) }
+            migrator.registerMigration(file.name) { db in
+                try db.execute(sql: file.sql)
+                try followUps[file.name]?(db)
+            }
         }
         return migrator
     }

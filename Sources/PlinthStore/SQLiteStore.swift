@@ -32,13 +32,13 @@ public final class SQLiteStore: CatalogStore {
 
     public func entries() async throws -> [StoredEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT document, created_at, updated_at FROM images ORDER BY name").map(Self.storedEntry)
+            try Row.fetchAll(db, sql: "SELECT document, created_at, updated_at, revision FROM images ORDER BY name").map(Self.storedEntry)
         }
     }
 
     public func entry(named name: String) async throws -> StoredEntry? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT document, created_at, updated_at FROM images WHERE name = ?", arguments: [name])
+            try Row.fetchOne(db, sql: "SELECT document, created_at, updated_at, revision FROM images WHERE name = ?", arguments: [name])
                 .map(Self.storedEntry)
         }
     }
@@ -46,7 +46,8 @@ public final class SQLiteStore: CatalogStore {
     static func storedEntry(_ row: Row) throws -> StoredEntry {
         let document: String = row["document"]
         let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data(document.utf8))
-        return StoredEntry(entry: entry, createdAt: try Timestamp.parse(row["created_at"]), updatedAt: try Timestamp.parse(row["updated_at"]))
+        return StoredEntry(
+            entry: entry, createdAt: try Timestamp.parse(row["created_at"]), updatedAt: try Timestamp.parse(row["updated_at"]), revision: row["revision"])
     }
 
     // MARK: Writes
@@ -65,10 +66,19 @@ public final class SQLiteStore: CatalogStore {
                     try Self.writeTags(of: entry, db)
                 }
                 for entry in changes.updated {
+                    let expected = changes.expectedRevisions[entry.name]
                     try db.execute(
-                        sql: "UPDATE images SET repository = ?, status = ?, document = ?, updated_at = ? WHERE name = ?",
-                        arguments: [entry.repository, entry.status.rawValue, try Self.document(entry), now, entry.name])
-                    guard db.changesCount == 1 else { throw StoreError.notFound("image '\(entry.name)'") }
+                        sql: """
+                            UPDATE images SET repository = ?, status = ?, document = ?, updated_at = ?, revision = revision + 1
+                            WHERE name = ? AND (? IS NULL OR revision = ?)
+                            """,
+                        arguments: [entry.repository, entry.status.rawValue, try Self.document(entry), now, entry.name, expected, expected])
+                    guard db.changesCount == 1 else {
+                        if let current = try Int.fetchOne(db, sql: "SELECT revision FROM images WHERE name = ?", arguments: [entry.name]) {
+                            throw StoreError.staleRevision(image: entry.name, current: current)
+                        }
+                        throw StoreError.notFound("image '\(entry.name)'")
+                    }
                     try db.execute(sql: "DELETE FROM image_tags WHERE image_name = ?", arguments: [entry.name])
                     try Self.writeTags(of: entry, db)
                 }
@@ -78,15 +88,24 @@ public final class SQLiteStore: CatalogStore {
                 for attempt in changes.syncAttempts {
                     try Self.record(attempt, db)
                 }
+                for token in changes.newTokens {
+                    try Self.insert(token, db)
+                }
+                for name in changes.revokedTokens {
+                    try Self.revokeToken(named: name, at: changes.events.first?.at ?? Date(), db)
+                }
                 for event in changes.events {
-                    try db.execute(
-                        sql: "INSERT INTO audit_events (at, actor, action, subject, reason, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                        arguments: [Timestamp.format(event.at), event.actor, event.action, event.subject, event.reason, event.detail])
+                    try Self.append(event, db)
+                }
+                for curation in changes.curations {
+                    try Self.apply(curation, db)
                 }
                 return outcome
             }
         }
-        let changed = !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || outcome != ChangeOutcome()
+        let changed =
+            !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || !changes.curations.isEmpty
+            || !changes.newTokens.isEmpty || !changes.revokedTokens.isEmpty || outcome != ChangeOutcome()
         if changed { commits.add(1, ordering: .releasing) }
         return outcome
     }
@@ -169,9 +188,11 @@ public final class SQLiteStore: CatalogStore {
                 arguments: [image, digest, approval.by, Timestamp.format(approval.at), approval.reason])
             if db.changesCount == 1 {
                 outcome.approvalsAdded += 1
-                try db.execute(
-                    sql: "INSERT INTO audit_events (at, actor, action, subject, reason, detail) VALUES (?, ?, 'digest.approve', ?, ?, ?)",
-                    arguments: [Timestamp.format(approval.at), approval.by, digest, approval.reason, #"{"image":"\#(image)","tag":"\#(snapshot.tag)"}"#])
+                try append(
+                    AuditEvent(
+                        at: approval.at, actor: approval.by, action: "digest.approve", subject: digest, image: image, reason: approval.reason,
+                        after: JSONText.object(["image": image, "tag": snapshot.tag, "approved_by": approval.by, "approved_at": Timestamp.format(approval.at)])),
+                    db)
             }
         }
     }
@@ -199,7 +220,8 @@ public final class SQLiteStore: CatalogStore {
             for row in tagRows {
                 let image: String = row["image_name"]
                 let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data((row["document"] as String).utf8))
-                let lineage = try Self.lineage(image: image, repository: row["repository"], tag: row["tag"], graceDays: entry.approval.graceDays, db)
+                var lineage = try Self.lineage(image: image, repository: row["repository"], tag: row["tag"], graceDays: entry.approval.graceDays, db)
+                lineage.hold = try Self.holds(of: image, db)[lineage.tag]
                 lineages.append(lineage)
                 for seen in lineage.digests where revocations[seen.digest] == nil {
                     if let revocation = try Self.revocation(of: seen.digest, db) { revocations[seen.digest] = revocation }
@@ -386,14 +408,6 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, actor, action, subject, reason, detail FROM audit_events ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                AuditEvent(at: try Timestamp.parse($0["at"]), actor: $0["actor"], action: $0["action"], subject: $0["subject"], reason: $0["reason"], detail: $0["detail"])
-            }
-        }
-    }
-
     /// Maps SQLite constraint failures to domain errors so that SQL never reaches a caller.
     func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
@@ -409,6 +423,7 @@ public final class SQLiteStore: CatalogStore {
         let message = error.message ?? ""
         if message.contains("image_tags.repository") { return "a tag tracked by another entry" }
         if message.contains("images.name") { return "an image with that name" }
+        if message.contains("tokens.name") { return "a token with that name" }
         return "a record with that key"
     }
 }

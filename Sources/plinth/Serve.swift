@@ -32,6 +32,14 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var registries: RegistryOptions
 
+    @Flag(help: "Reads need a bearer token too (by default only writes do).")
+    var authReads = false
+
+    @Option(
+        help: ArgumentHelp(
+            "YAML file of webhooks that receive every audit event (name, url, events, secret_env); see README.", valueName: "file"))
+    var webhooks: String?
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -59,6 +67,12 @@ struct Serve: AsyncParsableCommand {
         ]
         MetricsSystem.bootstrap(factory)
 
+        let hooks: [Webhook] = try webhooks.map { path in
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("cannot read the webhooks file \(path)")
+            }
+            return try Webhook.load(text, file: path, environment: ProcessInfo.processInfo.environment)
+        } ?? [Webhook]()
         let catalog = Catalog(store: try SQLiteStore(path: store.db, logger: logger))
         if try await catalog.store.entries().isEmpty {
             let source = try seed.map(CatalogSource.directory) ?? .embedded
@@ -70,12 +84,18 @@ struct Serve: AsyncParsableCommand {
                     "observations": "\(report.newObservations)", "db": "\(store.db)",
                 ])
         }
-        let app = try PlinthApplication.make(
-            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port, eventLoopThreads: threads), metrics: registry, logger: logger)
-        var services: [any Service] = [app]
         let client = try registries.makeClient()
+        let runner = SyncRunner(catalog: catalog, client: client, concurrency: registries.concurrency)
+        let app = try PlinthApplication.make(
+            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads),
+            metrics: registry, sync: runner, logger: logger)
+        var services: [any Service] = [app]
         if let interval = Self.duration(syncInterval), interval > .zero {
-            services.append(SyncScheduler(catalog: catalog, client: client, interval: interval, concurrency: registries.concurrency, logger: logger))
+            services.append(SyncScheduler(runner: runner, interval: interval, logger: logger))
+        }
+        if !hooks.isEmpty {
+            services.append(WebhookDispatcher(store: catalog.store, webhooks: hooks, logger: logger))
+            logger.info("delivering audit events to webhooks", metadata: ["webhooks": "\(hooks.map(\.name).joined(separator: ","))"])
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -35,6 +35,23 @@ struct VerdictRulesTests {
         #expect(!past.verdict.passes)
     }
 
+    @Test func aHoldMakesAnEarlierApprovedDigestCurrentAndSupersedesNewerOnes() {
+        var tag = lineage([seen(a, day: 0, approvedOn: 0), seen(b, day: 10, approvedOn: 10), seen(c, day: 20, approvedOn: 20)])
+        tag.hold = Hold(digest: a, by: "curator", at: Self.day(21), reason: "c breaks TLS")
+        let held = VerdictRules.evaluate(a, lineages: [tag], revocations: [:], now: Self.day(22))
+        #expect(held.verdict == .approved)
+        #expect(held.currentDigest == a)
+        // Newer than the held digest: superseded from the hold, with the tag's grace.
+        let newest = VerdictRules.evaluate(c, lineages: [tag], revocations: [:], now: Self.day(22))
+        #expect(newest.verdict == .superseded)
+        #expect(newest.currentDigest == a)
+        #expect(newest.graceUntil == Self.day(35))
+        #expect(VerdictRules.evaluate(c, lineages: [tag], revocations: [:], now: Self.day(36)).verdict == .expired)
+        // A hold on a digest that was since revoked does not hold: the newest unrevoked approved one is current.
+        let revoked = VerdictRules.evaluate(c, lineages: [tag], revocations: [a: Revocation(by: "x", at: Self.day(23), reason: "bad")], now: Self.day(24))
+        #expect(revoked.verdict == .approved)
+    }
+
     @Test func manualPolicyKeepsOldDigestApprovedWhileNewIsPending() {
         let tag = lineage([seen(a, day: 0, approvedOn: 0), seen(b, day: 10)])
         #expect(VerdictRules.evaluate(b, lineages: [tag], revocations: [:], now: Self.day(11)).verdict == .pending)

@@ -1,0 +1,74 @@
+import Foundation
+import PlinthCore
+import PlinthStore
+
+/// One line of an image's story: a digest seen on a tag, or a change someone made.
+public struct ChangelogItem: Sendable, Hashable {
+    public var at: Date
+    /// `digest.seen` for a tag moving to a digest; otherwise the audit action.
+    public var action: String
+    public var actor: String
+    public var tag: String?
+    public var digest: Digest?
+    public var reason: String?
+    /// What sync flagged on a new digest, for reviewers.
+    public var flags: [String]
+    /// The audit event, for changes.
+    public var eventID: Int64?
+}
+
+extension Catalog {
+    public static let auditPageSize = 100
+    public static let maxAuditPageSize = 1000
+
+    /// Walks the whole audit chain, a batch at a time.
+    public func verifyAudit() async throws -> AuditChain.Verification {
+        var verifier = AuditChain.Verifier()
+        var after: Int64 = 0
+        while true {
+            let batch = try await store.auditEvents(after: after, limit: 1000)
+            guard let last = batch.last else { return verifier.result }
+            for event in batch {
+                if let failure = verifier.check(event) { return failure }
+            }
+            after = last.id ?? after
+        }
+    }
+
+    /// Audit events matching `filter`, newest first, a page at a time; the cursor is the id
+    /// of the last event of the page before.
+    public func audit(_ filter: AuditFilter, limit: Int = auditPageSize) async throws -> Page<AuditEvent> {
+        let events = try await store.auditEvents(filter, limit: limit + 1)
+        let page = Array(events.prefix(limit))
+        return Page(items: page, nextCursor: events.count > limit ? page.last?.id.map(String.init) : nil)
+    }
+
+    /// The story of one image, oldest first: every digest its tags moved to (with sync's
+    /// flags), and every approval, revocation, hold, release and entry change, with who and why.
+    public func changelog(named name: String) async throws -> [ChangelogItem] {
+        guard try await store.entry(named: name) != nil else { throw CatalogError.imageNotFound(name) }
+        var items = try await store.history(of: name).map { run in
+            ChangelogItem(at: run.firstSeen, action: "digest.seen", actor: run.source, tag: run.tag, digest: run.digest, reason: nil, flags: run.flags, eventID: nil)
+        }
+        var before: Int64?
+        while true {
+            let events = try await store.auditEvents(AuditFilter(image: name, before: before), limit: 1000)
+            for event in events {
+                let digest = try? Digest(parsing: event.subject)
+                let tag = event.action.hasPrefix("tag.") ? event.subject.split(separator: ":", maxSplits: 1).last.map(String.init) : nil
+                let heldDigest = (event.after ?? event.before).flatMap { Self.field("digest", in: $0) }.flatMap { try? Digest(parsing: $0) }
+                items.append(
+                    ChangelogItem(
+                        at: event.at, action: event.action, actor: event.actor, tag: tag, digest: digest ?? heldDigest, reason: event.reason, flags: [],
+                        eventID: event.id))
+            }
+            guard events.count == 1000, let last = events.last?.id else { break }
+            before = last
+        }
+        return items.sorted { ($0.at, $0.eventID ?? 0) < ($1.at, $1.eventID ?? 0) }
+    }
+
+    static func field(_ name: String, in json: String) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?[name] as? String
+    }
+}
