@@ -128,6 +128,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore"], swiftSettings: swiftSettings),
+        // Runs the built `plinth` executable as users do.
+        .testTarget(name: "PlinthCLITests", dependencies: ["PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthRegistryTests", dependencies: ["PlinthRegistry", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthStoreTests", dependencies: ["PlinthStore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -143,6 +145,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
