@@ -138,8 +138,7 @@ extension Catalog {
     }
 
     static func checkReason(_ reason: String?, required: Bool) throws {
-        let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if required, trimmed.isEmpty { throw CurationError.invalid(field: "reason", message: "a reason is required") }
+        if required, reason?.isEmpty ?? true { throw CurationError.invalid(field: "reason", message: "a reason is required") }
         if let reason, reason.count > maxReasonLength {
             throw CurationError.invalid(field: "reason", message: "must be at most \(maxReasonLength) characters")
         }

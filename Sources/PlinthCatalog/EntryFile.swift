@@ -198,6 +198,9 @@ enum EntryFile {
             guard let grace = Int(graceText), (0...365).contains(grace) else {
                 throw fail(a["grace_days"], "approval.grace_days", "'\(graceText)' must be a whole number of days from 0 to 365")
             }
+            if let node = f["successor"], node.scalar?.tag != Tag(.null), node.scalar?.string == "" {
+                throw fail(node, "successor", "'' is not an entry name (leave successor out when there is none)")
+            }
             let successor = try optionalString(f["successor"], "successor")
             if let successor {
                 guard CatalogEntry.isValidName(successor) else { throw fail(f["successor"], "successor", "'\(successor)' is not an entry name") }

@@ -76,6 +76,9 @@ extension APIHandler {
         _ = try RequestAuth.require(.admin)
         let query = input.query
         if let image = query.image { _ = try Self.validName(image) }
+        for (name, value, limit) in [("actor", query.actor, 200), ("subject", query.subject, 300), ("action", query.action, 100)] {
+            if let value, value.count > limit { throw CurationError.invalid(field: name, message: "must be at most \(limit) characters") }
+        }
         let limit = query.limit ?? Catalog.auditPageSize
         guard (1...Catalog.maxAuditPageSize).contains(limit) else {
             throw CurationError.invalid(field: "limit", message: "must be from 1 to \(Catalog.maxAuditPageSize)")

@@ -129,7 +129,7 @@ struct CurationTests {
     @Test func aHoldRollsTheTagBackUntilReleased() async throws {
         try await Self.withApp { client, h in
             let hold = "/v1/images/debian-bookworm-slim/tags/bookworm-slim/hold"
-            let (noReason, _, _) = try await Self.send(client, .put, hold, token: h.curator, body: #"{"digest":"\#(Fixtures.bookwormSlimEarlierIndex)","reason":" "}"#)
+            let (noReason, _, _) = try await Self.send(client, .put, hold, token: h.curator, body: #"{"digest":"\#(Fixtures.bookwormSlimEarlierIndex)","reason":""}"#)
             #expect(noReason == .badRequest)
             let (held, body, _) = try await Self.send(
                 client, .put, hold, token: h.curator, body: #"{"digest":"\#(Fixtures.bookwormSlimEarlierIndex)","reason":"new build breaks TLS"}"#)
