@@ -17,13 +17,13 @@ public enum PlinthBinary {
     }
 
     /// Runs `plinth ARGUMENTS` to the end.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String = "") async throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestRegistries.StartError(description: "no plinth executable at \(path): run swift build --build-tests first")
         }
         let result = try await Subprocess.run(
             .path(FilePath(path)), arguments: Arguments(arguments), environment: .inherit.updating(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
-            output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
+            input: .string(input), output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
         let status: Int32 =
             switch result.terminationStatus {
             case .exited(let code): code
