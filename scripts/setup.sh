@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB and
-# curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
+# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB, zlib
+# headers (ZIPFoundation, for OSV exports) and curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
 # registry, skopeo, htpasswd and openssl (real registries for the sync tests).
 # Swift itself must already be on PATH.
 # Usage: scripts/setup.sh [--test]   (--test adds the tools the test suite uses)
@@ -11,7 +11,7 @@ if ! command -v swift >/dev/null; then
   exit 2
 fi
 
-packages=(libsqlite3-dev curl)
+packages=(libsqlite3-dev zlib1g-dev curl)
 if [[ ${1:-} == --test ]]; then
   packages+=(python3-venv docker-registry skopeo apache2-utils openssl)
 fi

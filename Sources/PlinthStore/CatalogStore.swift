@@ -159,6 +159,8 @@ public struct Curation: Hashable, Sendable {
         case approve(image: String, digest: Digest)
         /// Withdraw a digest everywhere it appears.
         case revoke(digest: Digest)
+        /// Mark an advisory as not affecting the entry, until `expires`.
+        case except(image: String, advisory: String, expires: Date)
         /// Hold a tag of the entry at an approved digest it pointed at before.
         case hold(image: String, tag: String, digest: Digest)
         case release(image: String, tag: String)
@@ -197,6 +199,77 @@ public struct TokenRecord: Hashable, Sendable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+    }
+}
+
+/// An advisory to store: the record, its severity, and its affected packages by ecosystem.
+public struct AdvisoryWrite: Sendable {
+    public var record: OSVRecord
+    /// The record's JSON as imported.
+    public var document: String
+    public var severity: AdvisorySeverity
+    public var score: Double?
+
+    public init(record: OSVRecord, document: String, severity: AdvisorySeverity, score: Double?) {
+        self.record = record
+        self.document = document
+        self.severity = severity
+        self.score = score
+    }
+}
+
+/// What an import did: records new to the store, newer versions of known ones, and ones
+/// already there at that `modified` (or older).
+public struct AdvisoryImportOutcome: Sendable, Hashable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+
+    public init() {}
+}
+
+/// An affected-package entry of a stored advisory, as matching needs it.
+public struct StoredAffected: Sendable, Hashable {
+    public var advisoryID: String
+    public var severity: AdvisorySeverity
+    public var score: Double?
+    public var published: Date?
+    public var summary: String?
+    public var ecosystem: String
+    public var package: String
+    public var affected: OSVRecord.Affected
+
+    public init(
+        advisoryID: String, severity: AdvisorySeverity, score: Double?, published: Date?, summary: String?, ecosystem: String, package: String,
+        affected: OSVRecord.Affected
+    ) {
+        self.advisoryID = advisoryID
+        self.severity = severity
+        self.score = score
+        self.published = published
+        self.summary = summary
+        self.ecosystem = ecosystem
+        self.package = package
+        self.affected = affected
+    }
+}
+
+/// A curator's word that an advisory does not affect an entry, until it expires.
+public struct AdvisoryException: Sendable, Hashable {
+    public var image: String
+    public var advisoryID: String
+    public var reason: String
+    public var by: String
+    public var at: Date
+    public var expiresAt: Date
+
+    public init(image: String, advisoryID: String, reason: String, by: String, at: Date, expiresAt: Date) {
+        self.image = image
+        self.advisoryID = advisoryID
+        self.reason = reason
+        self.by = by
+        self.at = at
+        self.expiresAt = expiresAt
     }
 }
 
@@ -385,6 +458,13 @@ public protocol CatalogStore: Sendable {
     func syncStates(of image: String) async throws -> [SyncState]
     /// A number that changes whenever a commit changes anything, for caches to compare.
     func generation() async -> UInt64
+    /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
+    func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
+    /// Affected-package entries of unwithdrawn advisories for these packages in these ecosystems.
+    func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected]
+    func advisoryCount() async throws -> Int
+    /// The exceptions recorded for an entry (expired ones included; callers compare the time).
+    func exceptions(of image: String) async throws -> [AdvisoryException]
 }
 
 extension CatalogStore {

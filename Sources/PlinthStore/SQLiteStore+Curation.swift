@@ -74,6 +74,9 @@ extension SQLiteStore {
                     before: before.map(holdJSON), after: holdJSON(Hold(digest: digest, by: curation.by, at: curation.at, reason: reason))),
                 db)
 
+        case .except(let image, let advisory, let expires):
+            try except(image: image, advisory: advisory, expires: expires, curation, db)
+
         case .release(let image, let tag):
             try requireTag(image: image, tag: tag, db)
             guard let before = try holds(of: image, db)[tag] else { throw StoreError.notFound("a hold on tag '\(tag)' of '\(image)'") }

@@ -28,6 +28,8 @@ public final class SQLiteStore: CatalogStore {
 
     public func generation() async -> UInt64 { commits.load(ordering: .acquiring) }
 
+    func bumpGeneration() { commits.add(1, ordering: .releasing) }
+
     // MARK: Entries
 
     public func entries() async throws -> [StoredEntry] {

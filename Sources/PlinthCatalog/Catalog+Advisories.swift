@@ -1,0 +1,135 @@
+import Foundation
+import PlinthCore
+import PlinthStore
+
+/// An advisory that affects a package installed in an image.
+public struct AdvisoryFinding: Sendable, Hashable {
+    public var advisoryID: String
+    public var severity: AdvisorySeverity
+    public var score: Double?
+    public var summary: String?
+    public var published: Date?
+    public var ecosystem: String
+    /// The source package the advisory names, and the version installed.
+    public var package: String
+    public var installedVersion: String
+    /// The binary packages of the image built from it.
+    public var binaries: [String]
+    /// The version that fixes it in this ecosystem, if one exists.
+    public var fixedVersion: String?
+    /// A curator's exception that still applies, if any.
+    public var exception: AdvisoryException?
+}
+
+/// The advisories of one digest, for lookups and lists.
+public struct AdvisoryReport: Sendable, Hashable {
+    /// The OSV ecosystems matched against; empty when the OS is one Plinth does not match yet.
+    public var ecosystems: [String]
+    public var findings: [AdvisoryFinding]
+    /// Why nothing could be matched, when that is so ("rpm packages not read", ...).
+    public var note: String?
+
+    /// Findings not covered by an exception, by severity.
+    public var counts: [AdvisorySeverity: Int] {
+        Dictionary(grouping: findings.filter { $0.exception == nil }, by: \.severity).mapValues(\.count)
+    }
+}
+
+/// Why an advisory import was refused; nothing was written.
+public struct AdvisoryImportError: Error, CustomStringConvertible, Sendable {
+    public var problems: [String]
+    public var description: String { problems.prefix(20).joined(separator: "\n") + (problems.count > 20 ? "\n… and \(problems.count - 20) more" : "") }
+}
+
+extension Catalog {
+    /// Most bytes one advisory file may have.
+    public static let maxAdvisoryBytes = 8 << 20
+
+    /// Validates every record, then stores them all in one transaction; a record already
+    /// stored is replaced only by a newer `modified`, so importing the same files twice
+    /// changes nothing. Any invalid record refuses the whole import, naming each one.
+    public func importAdvisories(_ files: [(name: String, data: Data)]) async throws -> AdvisoryImportOutcome {
+        var writes: [AdvisoryWrite] = []
+        var problems: [String] = []
+        var seen: [String: String] = [:]
+        for (name, data) in files {
+            guard data.count <= Self.maxAdvisoryBytes else {
+                problems.append("\(name): larger than \(Self.maxAdvisoryBytes) bytes")
+                continue
+            }
+            do {
+                let record = try OSVRecord.parse(data)
+                if let other = seen[record.id] {
+                    problems.append("\(name): \(record.id) is also in \(other)")
+                    continue
+                }
+                seen[record.id] = name
+                let (severity, score) = AdvisorySeverity.of(record)
+                writes.append(AdvisoryWrite(record: record, document: String(decoding: data, as: UTF8.self), severity: severity, score: score))
+            } catch {
+                problems.append("\(name): \(error.description)")
+            }
+        }
+        guard problems.isEmpty else { throw AdvisoryImportError(problems: problems) }
+        return try await store.importAdvisories(writes)
+    }
+
+    /// The advisories affecting the packages of a digest (an index: each platform manifest's),
+    /// matched in the ecosystems of the OS of the entry that tracks it.
+    public func advisories(of digest: Digest) async throws -> AdvisoryReport {
+        let answer = try await lookup(digest)
+        guard let image = answer.verdict.standings.first?.image, let entry = try await store.entry(named: image)?.entry else {
+            return AdvisoryReport(ecosystems: [], findings: [], note: "no catalog entry tracks this digest")
+        }
+        var manifests = [digest]
+        if answer.kind == .index { manifests += answer.platforms.map(\.digest) }
+        var packages: [InstalledPackage] = []
+        for manifest in manifests { packages += try await store.packages(of: manifest) }
+        return try await advisories(packages: packages, family: entry.os.family, version: entry.os.version, image: image)
+    }
+
+    /// The advisories affecting `packages` of an OS release.
+    public func advisories(packages: [InstalledPackage], family: String, version: String, image: String?) async throws -> AdvisoryReport {
+        guard let ecosystem = AdvisoryEcosystem(family: family, version: version) else {
+            let note = packages.contains { $0.type == "rpm" } || ["rhel", "ubi", "amazonlinux", "almalinux", "rocky", "fedora"].contains(family.lowercased())
+                ? "rpm packages not read" : "advisories are not matched for \(family) \(version) yet"
+            return AdvisoryReport(ecosystems: [], findings: [], note: note)
+        }
+        guard !packages.isEmpty else { return AdvisoryReport(ecosystems: ecosystem.names, findings: [], note: "no packages known for this digest") }
+        // Advisories name source packages (Debian `Source:`, Alpine origin) at source versions.
+        var sources: [String: (version: String, binaries: Set<String>)] = [:]
+        for package in packages {
+            let name = package.sourceName ?? package.name
+            let version = package.sourceVersion ?? package.version
+            var entry = sources[name] ?? (version, [])
+            entry.binaries.insert(package.name)
+            sources[name] = entry
+        }
+        var exceptions: [AdvisoryException] = []
+        if let image { exceptions = try await store.exceptions(of: image) }
+        let moment = now()
+        var findings: [AdvisoryFinding] = []
+        var reported: Set<String> = []
+        for stored in try await store.affected(ecosystems: ecosystem.names, packages: Set(sources.keys)) {
+            guard let installed = sources[stored.package], !reported.contains(stored.advisoryID + "\u{0}" + stored.package),
+                OSVEvaluation.isAffected(installed.version, by: stored.affected, scheme: ecosystem.scheme)
+            else { continue }
+            reported.insert(stored.advisoryID + "\u{0}" + stored.package)
+            findings.append(
+                AdvisoryFinding(
+                    advisoryID: stored.advisoryID, severity: stored.severity, score: stored.score, summary: stored.summary, published: stored.published,
+                    ecosystem: stored.ecosystem, package: stored.package, installedVersion: installed.version, binaries: installed.binaries.sorted(),
+                    fixedVersion: OSVEvaluation.fixedVersion(for: installed.version, in: stored.affected, scheme: ecosystem.scheme),
+                    exception: exceptions.first { $0.advisoryID == stored.advisoryID && $0.expiresAt > moment }))
+        }
+        findings.sort { ($1.severity, $0.advisoryID, $0.package) < ($0.severity, $1.advisoryID, $1.package) }
+        return AdvisoryReport(ecosystems: ecosystem.names, findings: findings, note: nil)
+    }
+
+    /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.
+    public func exceptAdvisory(_ advisory: String, image: String, expires: Date, actor: String, reason: String?) async throws {
+        try Self.checkReason(reason, required: true)
+        guard expires > now() else { throw CurationError.invalid(field: "expires_at", message: "must be in the future") }
+        try await commitCuration(ChangeSet(curations: [Curation(.except(image: image, advisory: advisory, expires: expires), by: actor, at: now(), reason: reason)]))
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+
+/// An OSV advisory (ossf/osv-schema), the fields Plinth uses. Unknown fields are ignored, as the
+/// schema asks of readers; the ones used are checked by `parse`.
+public struct OSVRecord: Sendable, Hashable, Codable {
+    public struct Severity: Sendable, Hashable, Codable {
+        /// `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`.
+        public var type: String
+        public var score: String
+    }
+
+    public struct Package: Sendable, Hashable, Codable {
+        public var ecosystem: String
+        public var name: String
+        public var purl: String?
+    }
+
+    public struct Event: Sendable, Hashable, Codable {
+        public var introduced: String?
+        public var fixed: String?
+        public var last_affected: String?
+        public var limit: String?
+    }
+
+    public struct Range: Sendable, Hashable, Codable {
+        /// `ECOSYSTEM`, `SEMVER` or `GIT`; only the first two order versions.
+        public var type: String
+        public var events: [Event]
+    }
+
+    public struct Affected: Sendable, Hashable, Codable {
+        public var package: Package?
+        public var ranges: [Range]?
+        public var versions: [String]?
+        public var severity: [Severity]?
+        /// The vendor's own rating, where an ecosystem puts one (`ubuntu_priority`, `severity`).
+        public var ecosystem_specific: Rating?
+        public var database_specific: Rating?
+    }
+
+    /// Where feeds put their own severity words.
+    public struct Rating: Sendable, Hashable, Codable {
+        public var severity: String?
+        public var ubuntu_priority: String?
+    }
+
+    public var id: String
+    public var modified: String
+    public var published: String?
+    public var withdrawn: String?
+    public var aliases: [String]?
+    public var summary: String?
+    public var details: String?
+    public var severity: [Severity]?
+    public var affected: [Affected]?
+    public var database_specific: Rating?
+
+    public struct ValidationError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// A record from JSON, checked: an id, RFC 3339 times, events with exactly one field each,
+    /// `ECOSYSTEM` ranges with an `introduced`.
+    public static func parse(_ data: Data) throws(ValidationError) -> OSVRecord {
+        let record: OSVRecord
+        do { record = try JSONDecoder().decode(OSVRecord.self, from: data) } catch {
+            throw ValidationError(description: "not an OSV record: \(Self.describe(error))")
+        }
+        try record.validate()
+        return record
+    }
+
+    func validate() throws(ValidationError) {
+        guard !id.isEmpty, id.count <= 200, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }) else {
+            throw ValidationError(description: "id '\(id.prefix(80))' is not an OSV id")
+        }
+        for (name, value) in [("modified", Optional(modified)), ("published", published), ("withdrawn", withdrawn)] {
+            if let value, OSVRecord.date(value) == nil { throw ValidationError(description: "\(id): \(name) '\(value.prefix(40))' is not an RFC 3339 time") }
+        }
+        for (index, affected) in (affected ?? []).enumerated() {
+            for range in affected.ranges ?? [] {
+                for event in range.events {
+                    let set = [event.introduced, event.fixed, event.last_affected, event.limit].compactMap { $0 }
+                    guard set.count == 1 else {
+                        throw ValidationError(description: "\(id): affected[\(index)]: each event must have exactly one of introduced, fixed, last_affected, limit")
+                    }
+                }
+                if range.type == "ECOSYSTEM" || range.type == "SEMVER", !range.events.contains(where: { $0.introduced != nil }) {
+                    throw ValidationError(description: "\(id): affected[\(index)]: a range needs an introduced event")
+                }
+            }
+        }
+    }
+
+    /// The record's time as a date (RFC 3339, with or without fractional seconds).
+    public static func date(_ text: String) -> Date? {
+        let full = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let plain = Date.ISO8601FormatStyle()
+        return (try? full.parse(text)) ?? (try? plain.parse(text))
+    }
+
+    public var modifiedDate: Date? { Self.date(modified) }
+    public var publishedDate: Date? { published.flatMap(Self.date) }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, let context): return "field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))' is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not valid JSON" : "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is malformed"
+        @unknown default: return "malformed"
+        }
+    }
+}
+
+/// OSV's rule for whether a version is affected (osv-schema "Evaluation"): listed in
+/// `versions`, or inside a range whose events, in the ecosystem's order, leave it between an
+/// `introduced` and the next `fixed` (or at most `last_affected`), below any `limit`.
+public enum OSVEvaluation {
+    public static func isAffected(_ version: String, by affected: OSVRecord.Affected, scheme: VersionScheme) -> Bool {
+        if let versions = affected.versions, versions.contains(where: { (try? scheme.compare($0, version)) == 0 }) { return true }
+        for range in affected.ranges ?? [] where range.type == "ECOSYSTEM" {
+            if isInside(version, range: range, scheme: scheme) { return true }
+        }
+        return false
+    }
+
+    /// The version that fixes it in this ecosystem, when a range names one.
+    public static func fixedVersion(for version: String, in affected: OSVRecord.Affected, scheme: VersionScheme) -> String? {
+        for range in affected.ranges ?? [] where range.type == "ECOSYSTEM" {
+            let fixes = range.events.compactMap(\.fixed).filter { (try? compare($0, version, scheme)) ?? 0 > 0 }
+            if let first = fixes.min(by: { ((try? compare($0, $1, scheme)) ?? 0) < 0 }) { return first }
+        }
+        return nil
+    }
+
+    static func isInside(_ version: String, range: OSVRecord.Range, scheme: VersionScheme) -> Bool {
+        let limits = range.events.compactMap(\.limit)
+        if !limits.isEmpty, !limits.contains(where: { $0 == "*" || ((try? compare(version, $0, scheme)) ?? 1) < 0 }) { return false }
+        let events = range.events.filter { $0.limit == nil }.sorted { a, b in
+            ((try? compare(eventVersion(a), eventVersion(b), scheme)) ?? 0) < 0
+        }
+        var vulnerable = false
+        for event in events {
+            if let introduced = event.introduced {
+                if ((try? compare(version, introduced, scheme)) ?? -1) >= 0 { vulnerable = true }
+            } else if let fixed = event.fixed {
+                if ((try? compare(version, fixed, scheme)) ?? -1) >= 0 { vulnerable = false }
+            } else if let last = event.last_affected {
+                if ((try? compare(version, last, scheme)) ?? -1) > 0 { vulnerable = false }
+            }
+        }
+        return vulnerable
+    }
+
+    static func eventVersion(_ event: OSVRecord.Event) -> String {
+        event.introduced ?? event.fixed ?? event.last_affected ?? event.limit ?? "0"
+    }
+
+    /// The ecosystem's order, with OSV's `"0"` before every version.
+    static func compare(_ a: String, _ b: String, _ scheme: VersionScheme) throws -> Int {
+        if a == b { return 0 }
+        if a == "0" { return -1 }
+        if b == "0" { return 1 }
+        return try scheme.compare(a, b)
+    }
+}

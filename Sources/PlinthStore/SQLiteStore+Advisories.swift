@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import PlinthCore
+
+extension SQLiteStore {
+    public func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome {
+        let outcome = try await pool.write { db in
+            var outcome = AdvisoryImportOutcome()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for advisory in advisories {
+                let record = advisory.record
+                let modified = record.modifiedDate ?? .distantPast
+                if let stored = try String.fetchOne(db, sql: "SELECT modified FROM advisories WHERE id = ?", arguments: [record.id]) {
+                    guard let storedDate = OSVRecord.date(stored), modified > storedDate else {
+                        outcome.unchanged += 1
+                        continue
+                    }
+                    try db.execute(sql: "DELETE FROM advisory_packages WHERE advisory_id = ?", arguments: [record.id])
+                    try db.execute(sql: "DELETE FROM advisories WHERE id = ?", arguments: [record.id])
+                    outcome.updated += 1
+                } else {
+                    outcome.added += 1
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO advisories (id, modified, published, withdrawn, summary, severity, score, document)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        record.id, record.modified, record.published, record.withdrawn, record.summary, advisory.severity.rawValue, advisory.score,
+                        advisory.document,
+                    ])
+                for affected in record.affected ?? [] {
+                    guard let package = affected.package else { continue }
+                    try db.execute(
+                        sql: "INSERT INTO advisory_packages (advisory_id, ecosystem, package, affected) VALUES (?, ?, ?, ?)",
+                        arguments: [record.id, package.ecosystem, package.name, String(decoding: try encoder.encode(affected), as: UTF8.self)])
+                }
+            }
+            return outcome
+        }
+        if outcome.added + outcome.updated > 0 { bumpGeneration() }
+        return outcome
+    }
+
+    public func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected] {
+        guard !ecosystems.isEmpty, !packages.isEmpty else { return [] }
+        return try await pool.read { db in
+            // Parameterised IN lists, in chunks under SQLite's variable limit.
+            var result: [StoredAffected] = []
+            let decoder = JSONDecoder()
+            let names = Array(packages)
+            for start in stride(from: 0, to: names.count, by: 500) {
+                let chunk = Array(names[start..<min(start + 500, names.count)])
+                let sql = """
+                    SELECT p.advisory_id, p.ecosystem, p.package, p.affected, a.severity, a.score, a.published, a.summary
+                    FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id
+                    WHERE a.withdrawn IS NULL
+                      AND p.ecosystem IN (\(databaseQuestionMarks(count: ecosystems.count)))
+                      AND p.package IN (\(databaseQuestionMarks(count: chunk.count)))
+                    """
+                let arguments = StatementArguments(ecosystems + chunk)
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                    let affected = try decoder.decode(OSVRecord.Affected.self, from: Data((row["affected"] as String).utf8))
+                    result.append(
+                        StoredAffected(
+                            advisoryID: row["advisory_id"], severity: AdvisorySeverity(rawValue: row["severity"]) ?? .unknown, score: row["score"],
+                            published: (row["published"] as String?).flatMap(OSVRecord.date), summary: row["summary"], ecosystem: row["ecosystem"],
+                            package: row["package"], affected: affected))
+                }
+            }
+            return result
+        }
+    }
+
+    public func advisoryCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM advisories") ?? 0 }
+    }
+
+    public func exceptions(of image: String) async throws -> [AdvisoryException] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM advisory_exceptions WHERE image_name = ? ORDER BY advisory_id", arguments: [image]).map {
+                AdvisoryException(
+                    image: $0["image_name"], advisoryID: $0["advisory_id"], reason: $0["reason"], by: $0["created_by"],
+                    at: try Timestamp.parse($0["created_at"]), expiresAt: try Timestamp.parse($0["expires_at"]))
+            }
+        }
+    }
+
+    /// Records an exception (replacing an earlier one for the same advisory) with its event.
+    static func except(image: String, advisory: String, expires: Date, _ curation: Curation, _ db: Database) throws {
+        try requireImage(image, db)
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM advisories WHERE id = ?)", arguments: [advisory]) == true else {
+            throw StoreError.notFound("advisory '\(advisory)'")
+        }
+        guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("an exception needs a reason") }
+        let before = try Row.fetchOne(
+            db, sql: "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory])
+        try db.execute(
+            sql: """
+                INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(image_name, advisory_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at
+                """,
+            arguments: [image, advisory, reason, curation.by, Timestamp.format(curation.at), Timestamp.format(expires)])
+        try append(
+            AuditEvent(
+                at: curation.at, actor: curation.by, action: "advisory.except", subject: advisory, image: image, reason: reason,
+                before: before.map { JSONText.object(["reason": $0["reason"], "expires_at": $0["expires_at"]]) },
+                after: JSONText.object(["reason": reason, "expires_at": Timestamp.format(expires)])),
+            db)
+    }
+}

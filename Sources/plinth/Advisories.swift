@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PlinthCatalog
+import PlinthCore
+import PlinthRegistry
+import PlinthStore
+
+/// `plinth advisories import|list|except`.
+struct Advisories: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import OSV advisories and see which affect an image.", subcommands: [Import.self, List.self, Except.self])
+
+    struct Failure: CommandLineFailure {
+        var description: String
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import OSV records from a folder of JSON files or an osv.dev zip, or from --url.",
+            discussion: """
+                Every record is validated first; any invalid one refuses the whole import and is named. \
+                A record already stored is replaced only by a newer 'modified', so importing the same \
+                data twice changes nothing. Example: --url https://osv-vulnerabilities.storage.googleapis.com/Ubuntu/all.zip
+                """)
+
+        @Argument(help: ArgumentHelp("Folder or zip of OSV records.", valueName: "path"))
+        var path: String?
+
+        @Option(help: ArgumentHelp("Download a zip of OSV records (at most 4 GiB) and import it.", valueName: "url"))
+        var url: String?
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (path == nil) != (url == nil) else { throw ValidationError("give a folder or zip, or --url, one of the two") }
+            if let url, URL(string: url)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+                throw ValidationError("--url '\(url)' is not an http(s) URL")
+            }
+        }
+
+        func run() async throws {
+            var source = path ?? ""
+            var downloaded: URL?
+            if let url {
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-osv-\(UUID().uuidString).zip")
+                FileHandle.standardError.write(Data("plinth: downloading \(url)\n".utf8))
+                do {
+                    let bytes = try await Download.toFile(URL(string: url)!, destination: file, maxBytes: 4 << 30, logger: Logger(label: "plinth.download"))
+                    FileHandle.standardError.write(Data("plinth: downloaded \(bytes) bytes\n".utf8))
+                } catch {
+                    throw Failure(description: "\(error)")
+                }
+                source = file.path
+                downloaded = file
+            }
+            defer { if let downloaded { try? FileManager.default.removeItem(at: downloaded) } }
+            let files: [(name: String, data: Data)]
+            do { files = try AdvisorySource.files(at: source) } catch { throw Failure(description: "\(error)") }
+            let catalog = Catalog(store: try SQLiteStore(path: store.db))
+            let outcome: AdvisoryImportOutcome
+            do { outcome = try await catalog.importAdvisories(files) } catch let error as AdvisoryImportError { throw Failure(description: error.description) }
+            if output.json {
+                Output.write(#"{"added":\#(outcome.added),"unchanged":\#(outcome.unchanged),"updated":\#(outcome.updated)}"#)
+            } else {
+                Output.write("\(files.count) records read: \(outcome.added) added, \(outcome.updated) updated, \(outcome.unchanged) unchanged")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the advisories that affect a digest's packages (an index: every platform's).",
+            discussion: "Exits 1 when an advisory without an exception affects it.")
+
+        @Argument(help: ArgumentHelp("sha256:… digest.", valueName: "digest"))
+        var digest: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let parsed: Digest
+            do { parsed = try Digest(parsing: digest) } catch { throw ValidationError(error.description) }
+            let report = try await Catalog(store: try SQLiteStore(path: store.db)).advisories(of: parsed)
+            if let note = report.note { FileHandle.standardError.write(Data("plinth: \(note)\n".utf8)) }
+            var rows = [["ADVISORY", "SEVERITY", "PACKAGE", "INSTALLED", "FIXED IN", "EXCEPTION"]]
+            for f in report.findings {
+                rows.append([
+                    f.advisoryID, f.severity.rawValue, f.package, f.installedVersion, f.fixedVersion ?? "(no fix)",
+                    f.exception.map { "until \(RFC3339.format($0.expiresAt)): \($0.reason)" } ?? "",
+                ])
+            }
+            Output.write(Output.table(rows) + "\n\(report.findings.count) advisories in \(report.ecosystems.joined(separator: ", "))")
+            if report.findings.contains(where: { $0.exception == nil }) { throw ExitCode(1) }
+        }
+    }
+
+    struct Except: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that an advisory does not affect an entry, with a reason, until it expires.")
+
+        @Argument(help: ArgumentHelp("Advisory id.", valueName: "advisory"))
+        var advisory: String
+
+        @Option(help: "Catalog entry name.")
+        var image: String
+
+        @Option(help: "Why it does not apply (required).")
+        var reason: String
+
+        @Option(help: ArgumentHelp("How long it holds: 30d, 12h.", valueName: "duration"))
+        var expires = "90d"
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            guard let lifetime = Token.Create.lifetime(expires), let seconds = lifetime else {
+                throw ValidationError("--expires '\(expires)' is not a lifetime: use e.g. 30d or 12h")
+            }
+            do {
+                try await Catalog(store: try SQLiteStore(path: store.db)).exceptAdvisory(
+                    advisory, image: image, expires: Date().addingTimeInterval(seconds), actor: Token.localActor, reason: reason)
+            } catch let error as CurationError {
+                throw Failure(description: error.description)
+            }
+            Output.write("\(advisory) does not count against \(image) until \(RFC3339.format(Date().addingTimeInterval(seconds)))")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+-- OSV advisories, imported by `plinth advisories import`. `document` is the record as
+-- imported; an import replaces a record only when its `modified` is newer.
+CREATE TABLE advisories (
+    id          TEXT PRIMARY KEY NOT NULL,
+    modified    TEXT NOT NULL,
+    published   TEXT,
+    withdrawn   TEXT,
+    summary     TEXT,
+    severity    TEXT NOT NULL CHECK (severity IN ('unknown', 'negligible', 'low', 'medium', 'high', 'critical')),
+    score       REAL,
+    document    TEXT NOT NULL
+);
+
+-- One row per affected package of an advisory, found by (ecosystem, package): the matching
+-- query. `affected` is that `affected[]` entry as JSON (ranges, versions).
+CREATE TABLE advisory_packages (
+    advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    ecosystem   TEXT NOT NULL,
+    package     TEXT NOT NULL,
+    affected    TEXT NOT NULL
+);
+CREATE INDEX advisory_packages_by_package ON advisory_packages(ecosystem, package);
+CREATE INDEX advisory_packages_by_advisory ON advisory_packages(advisory_id);
+
+-- A curator's word that an advisory does not affect an entry's images, with why and until when.
+CREATE TABLE advisory_exceptions (
+    image_name  TEXT NOT NULL REFERENCES images(name) ON DELETE CASCADE,
+    advisory_id TEXT NOT NULL,
+    reason      TEXT NOT NULL CHECK (length(reason) > 0),
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    PRIMARY KEY (image_name, advisory_id)
+);
