@@ -35,6 +35,16 @@ public struct AdvisoryReport: Sendable, Hashable {
     }
 }
 
+/// A digest's health: its grade (see `HealthGrade`), when the grade next drops by the clock
+/// alone, and the advisories that affect it by severity (exceptions left out).
+public struct DigestHealth: Sendable, Hashable {
+    public var grade: HealthGrade
+    public var nextDrop: Date?
+    public var advisories: [AdvisorySeverity: Int]
+    /// Why advisories could not be matched, when so.
+    public var note: String?
+}
+
 /// Why an advisory import was refused; nothing was written.
 public struct AdvisoryImportError: Error, CustomStringConvertible, Sendable {
     public var problems: [String]
@@ -77,7 +87,11 @@ extension Catalog {
     /// The advisories affecting the packages of a digest (an index: each platform manifest's),
     /// matched in the ecosystems of the OS of the entry that tracks it.
     public func advisories(of digest: Digest) async throws -> AdvisoryReport {
-        let answer = try await lookup(digest)
+        try await advisories(for: try await lookup(digest))
+    }
+
+    func advisories(for answer: DigestAnswer) async throws -> AdvisoryReport {
+        let digest = answer.digest
         guard let image = answer.verdict.standings.first?.image, let entry = try await store.entry(named: image)?.entry else {
             return AdvisoryReport(ecosystems: [], findings: [], note: "no catalog entry tracks this digest")
         }
@@ -124,6 +138,17 @@ extension Catalog {
         }
         findings.sort { ($1.severity, $0.advisoryID, $0.package) < ($0.severity, $1.advisoryID, $1.package) }
         return AdvisoryReport(ecosystems: ecosystem.names, findings: findings, note: nil)
+    }
+
+    /// The health of a digest whose verdict is known.
+    func health(of answer: DigestAnswer, now moment: Date) async throws -> DigestHealth {
+        let report = try await advisories(for: answer)
+        let exposures = report.findings.compactMap { finding -> HealthGrade.Exposure? in
+            guard finding.exception == nil, finding.fixedVersion != nil, finding.severity >= .high, let published = finding.published else { return nil }
+            return HealthGrade.Exposure(severity: finding.severity, published: published)
+        }
+        let (grade, nextDrop) = HealthGrade.grade(exposures: exposures, verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
+        return DigestHealth(grade: grade, nextDrop: nextDrop, advisories: report.counts, note: report.note)
     }
 
     /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.

@@ -15,6 +15,8 @@ public struct ChangelogItem: Sendable, Hashable {
     public var flags: [String]
     /// The audit event, for changes.
     public var eventID: Int64?
+    /// For a tag moving to a digest: what changed from the digest before (`DigestDiff.summary`).
+    public var summary: String?
 }
 
 extension Catalog {
@@ -47,8 +49,18 @@ extension Catalog {
     /// flags), and every approval, revocation, hold, release and entry change, with who and why.
     public func changelog(named name: String) async throws -> [ChangelogItem] {
         guard try await store.entry(named: name) != nil else { throw CatalogError.imageNotFound(name) }
-        var items = try await store.history(of: name).map { run in
-            ChangelogItem(at: run.firstSeen, action: "digest.seen", actor: run.source, tag: run.tag, digest: run.digest, reason: nil, flags: run.flags, eventID: nil)
+        var items: [ChangelogItem] = []
+        var previous: [String: Digest] = [:]
+        for run in try await store.history(of: name) {
+            var summary: String?
+            if let before = previous[run.tag], before != run.digest {
+                summary = (try? await diff(from: before, to: run.digest))?.summary
+            }
+            previous[run.tag] = run.digest
+            items.append(
+                ChangelogItem(
+                    at: run.firstSeen, action: "digest.seen", actor: run.source, tag: run.tag, digest: run.digest, reason: nil, flags: run.flags,
+                    eventID: nil, summary: summary))
         }
         var before: Int64?
         while true {
@@ -60,7 +72,7 @@ extension Catalog {
                 items.append(
                     ChangelogItem(
                         at: event.at, action: event.action, actor: event.actor, tag: tag, digest: digest ?? heldDigest, reason: event.reason, flags: [],
-                        eventID: event.id))
+                        eventID: event.id, summary: nil))
             }
             guard events.count == 1000, let last = events.last?.id else { break }
             before = last

@@ -45,6 +45,8 @@ public struct CurrentDigest: Sendable, Hashable {
     public var tag: String
     public var digest: Digest?
     public var since: Date?
+    /// The current digest's health grade.
+    public var grade: HealthGrade?
 }
 
 /// An entry with what Plinth has seen of its tags.
@@ -78,6 +80,8 @@ public struct SupportMatrix: Sendable {
         public var status: CatalogEntry.Status
         public var support: CatalogEntry.Support
         public var notes: String?
+        /// The health of the entry's first tag's current digest.
+        public var grade: HealthGrade?
     }
 
     public struct Row: Sendable, Hashable {
@@ -92,11 +96,13 @@ public struct SupportMatrix: Sendable {
 public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case imageNotFound(String)
     case invalidCursor
+    case digestNotFound(Digest)
 
     public var description: String {
         switch self {
         case .imageNotFound(let name): "no image named '\(name)' in the catalog"
         case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
+        case .digestNotFound(let digest): "Plinth has never seen \(digest)"
         }
     }
 }
@@ -123,10 +129,14 @@ extension Catalog {
 
     func view(_ stored: StoredEntry) async throws -> ImageView {
         let history = try await history(of: stored.entry)
-        let current = history.map { tag in
-            CurrentDigest(
-                tag: tag.tag, digest: tag.currentDigest,
-                since: tag.items.first { $0.observation.digest == tag.currentDigest }?.verdict?.approval?.at)
+        var current: [CurrentDigest] = []
+        for tag in history {
+            var grade: HealthGrade?
+            if let digest = tag.currentDigest { grade = try await lookup(digest).health?.grade }
+            current.append(
+                CurrentDigest(
+                    tag: tag.tag, digest: tag.currentDigest, since: tag.items.first { $0.observation.digest == tag.currentDigest }?.verdict?.approval?.at,
+                    grade: grade))
         }
         return ImageView(stored: stored, current: current)
     }
@@ -167,11 +177,18 @@ extension Catalog {
     public func matrix() async throws -> SupportMatrix {
         let entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
         let workloads = Set(entries.flatMap { $0.workloads.map(\.workload) }).sorted()
+        var grades: [String: HealthGrade] = [:]
+        for entry in entries {
+            if let tag = entry.tags.first, let digest = try await history(of: entry).first(where: { $0.tag == tag })?.currentDigest {
+                grades[entry.name] = try await lookup(digest).health?.grade
+            }
+        }
         return SupportMatrix(
             rows: workloads.map { workload in
                 let cells = entries.compactMap { entry -> SupportMatrix.Cell? in
                     guard let support = entry.support(for: workload) else { return nil }
-                    return .init(image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes)
+                    return .init(
+                        image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes, grade: grades[entry.name])
                 }
                 return .init(workload: workload, images: cells.sorted { ($0.support, $0.image) < ($1.support, $1.image) })
             })

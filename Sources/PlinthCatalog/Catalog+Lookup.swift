@@ -17,6 +17,8 @@ public struct DigestAnswer: Sendable, Hashable {
     public var platforms: [IndexChild]
     public var firstSeen: Date?
     public var lastSeen: Date?
+    /// The health grade and advisory counts; nil for an unknown digest.
+    public var health: DigestHealth?
 
     public enum Kind: String, Sendable {
         case index, manifest
@@ -34,7 +36,10 @@ extension Catalog {
         let moment = now()
         let generation = await store.generation()
         if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
-        let answer = try await computeAnswer(digest, now: moment)
+        var answer = try await computeAnswer(digest, now: moment)
+        if answer.verdict.verdict != .unknown {
+            answer.health = try await health(of: answer, now: moment)
+        }
         cache.store(answer, for: digest, generation: generation, now: moment)
         return answer
     }

@@ -6,7 +6,18 @@ public enum RFC3339 {
     static let plain = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
 
     public static func parse(_ text: String) -> Date? {
-        (try? withFraction.parse(text)) ?? (try? plain.parse(text))
+        if let date = (try? withFraction.parse(text)) ?? (try? plain.parse(text)) { return date }
+        // Foundation refuses offsets beyond ±18:00, which RFC 3339 allows (up to ±23:59):
+        // read the time as UTC and apply the offset by hand.
+        let utf8 = Array(text.utf8)
+        guard utf8.count > 6, utf8[utf8.count - 3] == UInt8(ascii: ":"), [UInt8(ascii: "+"), UInt8(ascii: "-")].contains(utf8[utf8.count - 6]),
+            let hours = Int(String(decoding: utf8[(utf8.count - 5)..<(utf8.count - 3)], as: UTF8.self)),
+            let minutes = Int(String(decoding: utf8[(utf8.count - 2)...], as: UTF8.self)), hours <= 23, minutes <= 59
+        else { return nil }
+        let local = String(decoding: utf8[..<(utf8.count - 6)], as: UTF8.self) + "Z"
+        guard let date = (try? withFraction.parse(local)) ?? (try? plain.parse(local)) else { return nil }
+        let offset = TimeInterval(hours * 3600 + minutes * 60)
+        return utf8[utf8.count - 6] == UInt8(ascii: "+") ? date.addingTimeInterval(-offset) : date.addingTimeInterval(offset)
     }
 
     /// `2026-09-18T00:00:00Z`, with milliseconds only when there are some.

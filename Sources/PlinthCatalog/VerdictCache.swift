@@ -41,7 +41,7 @@ final class VerdictCache: Sendable {
 
     func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date) {
         let slot = Slot(
-            generation: generation, freshUntil: now.addingTimeInterval(Self.ttl), validUntil: answer.verdict.changesAt ?? .distantFuture,
+            generation: generation, freshUntil: now.addingTimeInterval(Self.ttl), validUntil: [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture,
             refreshing: false, answer: answer)
         slots.withLock { slots in
             if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }

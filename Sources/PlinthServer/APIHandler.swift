@@ -132,13 +132,13 @@ struct APIHandler: APIProtocol {
     // MARK: Operations
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        .ok(.init(body: .json(.init(status: .ok))))
+        .ok(.init(body: .json(Components.Schemas.ServiceHealth(status: .ok))))
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         do {
             _ = try await catalog.store.entry(named: "readiness-probe")
-            return .ok(.init(body: .json(.init(status: .ready))))
+            return .ok(.init(body: .json(Components.Schemas.ServiceHealth(status: .ready))))
         } catch {
             return .serviceUnavailable(.init(body: .applicationProblemJson(Problem.make(503, "Not ready", detail: "the database does not answer"))))
         }

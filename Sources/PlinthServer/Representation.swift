@@ -18,7 +18,7 @@ enum Representation {
             workloads: e.workloads.map { .init(workload: $0.workload, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes) },
             owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
             approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
-            current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since) },
+            current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since, grade: $0.grade.map(grade)) },
             createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt, revision: view.stored.revision)
     }
 
@@ -65,7 +65,41 @@ enum Representation {
                     image: s.image, repository: s.repository, tag: s.tag, verdict: .init(rawValue: s.verdict.rawValue)!,
                     currentDigest: s.currentDigest?.description, approval: approval(s.approval), supersededAt: s.supersededAt,
                     graceUntil: s.graceUntil, firstSeen: s.firstSeen, lastSeen: s.lastSeen)
-            })
+            },
+            health: answer.health.map(health))
+    }
+
+    static func grade(_ grade: HealthGrade) -> S.HealthGrade { S.HealthGrade(rawValue: grade.rawValue)! }
+
+    static func health(_ health: DigestHealth) -> S.Health {
+        let counts = health.advisories
+        return S.Health(
+            grade: grade(health.grade), nextDropAt: health.nextDrop,
+            advisories: .init(
+                critical: counts[.critical], high: counts[.high], medium: counts[.medium], low: counts[.low], negligible: counts[.negligible],
+                unknown: counts[.unknown]),
+            note: health.note)
+    }
+
+    static func package(_ p: InstalledPackage) -> S.Package? {
+        guard let type = S.Package._TypePayload(rawValue: p.type) else { return nil }
+        return S.Package(_type: type, name: p.name, version: p.version, arch: p.arch, sourceName: p.sourceName, sourceVersion: p.sourceVersion)
+    }
+
+    static func finding(_ f: AdvisoryFinding) -> S.AdvisoryFinding {
+        S.AdvisoryFinding(
+            id: f.advisoryID, severity: .init(rawValue: f.severity.rawValue)!, score: f.score, summary: f.summary, published: f.published,
+            ecosystem: f.ecosystem, package: f.package, installedVersion: f.installedVersion, binaries: f.binaries, fixedVersion: f.fixedVersion,
+            exception: f.exception.map { .init(reason: $0.reason, by: $0.by, expiresAt: $0.expiresAt) })
+    }
+
+    static func diff(_ d: DigestDiff) -> S.DigestDiff {
+        func changes(_ list: [DigestDiff.PackageChange]) -> [S.PackageChange] { list.map { .init(name: $0.name, arch: $0.arch, from: $0.from, to: $0.to) } }
+        return S.DigestDiff(
+            from: d.from.description, to: d.to.description, summary: d.summary, platformsCompared: d.platformsCompared.map(\.description),
+            platformsGained: d.platformsGained.map(\.description), platformsLost: d.platformsLost.map(\.description), added: changes(d.added),
+            removed: changes(d.removed), upgraded: changes(d.upgraded), downgraded: changes(d.downgraded), advisoriesFixed: d.advisoriesFixed,
+            advisoriesIntroduced: d.advisoriesIntroduced, notes: d.notes.isEmpty ? nil : d.notes)
     }
 
     static func checkResult(_ r: CheckResult) -> S.CheckResult {
@@ -119,7 +153,7 @@ enum Representation {
     static func changelogItem(_ item: ChangelogItem) -> S.ChangelogItem {
         S.ChangelogItem(
             at: item.at, action: item.action, actor: item.actor, tag: item.tag, digest: item.digest?.description, reason: item.reason,
-            flags: item.flags.isEmpty ? nil : item.flags, eventId: item.eventID.map { Int($0) })
+            flags: item.flags.isEmpty ? nil : item.flags, eventId: item.eventID.map { Int($0) }, summary: item.summary)
     }
 
     static func matrix(_ m: SupportMatrix) -> S.Matrix {
@@ -128,7 +162,9 @@ enum Representation {
                 .init(
                     workload: row.workload,
                     images: row.images.map {
-                        .init(image: $0.image, title: $0.title, status: .init(rawValue: $0.status.rawValue)!, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes)
+                        .init(
+                            image: $0.image, title: $0.title, status: .init(rawValue: $0.status.rawValue)!, support: .init(rawValue: $0.support.rawValue)!,
+                            notes: $0.notes, grade: $0.grade.map(grade))
                     })
             })
     }
@@ -159,4 +195,5 @@ public enum APIJSON {
         try encoder.encode(Components.Schemas.Changelog(image: name, items: items.map(Representation.changelogItem)))
     }
     public static func syncReport(_ outcomes: [TagSyncOutcome]) throws -> Data { try encoder.encode(Representation.syncReport(outcomes)) }
+    public static func diff(_ diff: DigestDiff) throws -> Data { try encoder.encode(Representation.diff(diff)) }
 }

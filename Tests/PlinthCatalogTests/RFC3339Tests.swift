@@ -35,4 +35,10 @@ struct RFC3339Tests {
         let date = Date(timeIntervalSince1970: 1_795_780_800.25)
         #expect(RFC3339.parse(RFC3339.format(date)) == date)
     }
+
+    @Test func offsetsFoundationRefusesAreReadAsRFC3339AllowsThem() {
+        #expect(RFC3339.parse("0668-06-22T07:15:16+22:34") == RFC3339.parse("0668-06-21T08:41:16Z"))
+        #expect(RFC3339.parse("2026-11-27T12:00:00-23:59") == RFC3339.parse("2026-11-28T11:59:00Z"))
+        #expect(RFC3339.parse("2026-11-27T12:00:00+24:00") == nil)
+    }
 }

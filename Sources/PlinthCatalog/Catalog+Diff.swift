@@ -1,0 +1,108 @@
+import Foundation
+import PlinthCore
+import PlinthStore
+
+/// What changed between two digests: the answer to "why did the digest change?".
+public struct DigestDiff: Sendable, Hashable {
+    public struct PackageChange: Sendable, Hashable {
+        public var name: String
+        public var arch: String?
+        public var from: String?
+        public var to: String?
+    }
+
+    public var from: Digest
+    public var to: Digest
+    /// The platforms compared (for indexes: those both have; for manifests: none named).
+    public var platformsCompared: [Platform]
+    public var platformsGained: [Platform]
+    public var platformsLost: [Platform]
+    public var added: [PackageChange]
+    public var removed: [PackageChange]
+    public var upgraded: [PackageChange]
+    public var downgraded: [PackageChange]
+    /// Advisories that affect `from` and not `to`, and the reverse.
+    public var advisoriesFixed: [String]
+    public var advisoriesIntroduced: [String]
+    /// Why a part could not be compared, when so.
+    public var notes: [String]
+
+    /// One line for changelogs: `+2 −1 packages, 3 upgraded; fixes 1 advisory`.
+    public var summary: String {
+        var parts: [String] = []
+        if !added.isEmpty || !removed.isEmpty { parts.append("+\(added.count) −\(removed.count) packages") }
+        if !upgraded.isEmpty { parts.append("\(upgraded.count) upgraded") }
+        if !downgraded.isEmpty { parts.append("\(downgraded.count) downgraded") }
+        if !advisoriesFixed.isEmpty { parts.append("fixes \(advisoriesFixed.count) advisor\(advisoriesFixed.count == 1 ? "y" : "ies")") }
+        if !advisoriesIntroduced.isEmpty { parts.append("introduces \(advisoriesIntroduced.count)") }
+        if !platformsGained.isEmpty { parts.append("gains \(platformsGained.map(\.description).joined(separator: ", "))") }
+        if !platformsLost.isEmpty { parts.append("loses \(platformsLost.map(\.description).joined(separator: ", "))") }
+        return parts.isEmpty ? (notes.first ?? "no package changes") : parts.joined(separator: ", ")
+    }
+}
+
+extension Catalog {
+    /// Compares two digests Plinth knows: platforms, packages per platform both have (in the
+    /// OS's version order), and the advisories that affect each.
+    public func diff(from: Digest, to: Digest) async throws -> DigestDiff {
+        let a = try await lookup(from), b = try await lookup(to)
+        for answer in [a, b] where answer.verdict.verdict == .unknown {
+            throw CatalogError.digestNotFound(answer.digest)
+        }
+        let platformsA = Set(a.platforms.map(\.platform)), platformsB = Set(b.platforms.map(\.platform))
+        var diff = DigestDiff(
+            from: from, to: to, platformsCompared: [], platformsGained: platformsB.subtracting(platformsA).sorted { $0.description < $1.description },
+            platformsLost: platformsA.subtracting(platformsB).sorted { $0.description < $1.description }, added: [], removed: [], upgraded: [],
+            downgraded: [], advisoriesFixed: [], advisoriesIntroduced: [], notes: [])
+
+        // Manifests to compare, pairwise: matching platforms of two indexes, or the two digests.
+        var pairs: [(Digest, Digest)] = []
+        if a.kind == .index, b.kind == .index {
+            let childrenB = Dictionary(b.platforms.map { ($0.platform, $0.digest) }, uniquingKeysWith: { first, _ in first })
+            for child in a.platforms.sorted(by: { $0.platform.description < $1.platform.description }) {
+                if let other = childrenB[child.platform] {
+                    pairs.append((child.digest, other))
+                    diff.platformsCompared.append(child.platform)
+                }
+            }
+        } else {
+            pairs.append((from, to))
+        }
+        let entry = try await a.verdict.standings.first.asyncMap { try await store.entry(named: $0.image)?.entry }
+        let scheme = entry.flatMap { AdvisoryEcosystem(family: $0.os.family, version: $0.os.version)?.scheme }
+        var seen = Set<String>()
+        var compared = false
+        for (x, y) in pairs {
+            let one = try await store.packages(of: x), two = try await store.packages(of: y)
+            if one.isEmpty || two.isEmpty { continue }
+            compared = true
+            let before = Dictionary(one.map { ("\($0.name)\u{0}\($0.arch ?? "")", $0) }, uniquingKeysWith: { first, _ in first })
+            let after = Dictionary(two.map { ("\($0.name)\u{0}\($0.arch ?? "")", $0) }, uniquingKeysWith: { first, _ in first })
+            for key in Set(before.keys).union(after.keys).sorted() where seen.insert(key).inserted {
+                let old = before[key], new = after[key]
+                let change = DigestDiff.PackageChange(name: (old ?? new)!.name, arch: (old ?? new)!.arch, from: old?.version, to: new?.version)
+                switch (old, new) {
+                case (nil, _?): diff.added.append(change)
+                case (_?, nil): diff.removed.append(change)
+                case (let old?, let new?) where old.version != new.version:
+                    let order = (try? scheme?.compare(old.version, new.version)) ?? (old.version < new.version ? -1 : 1)
+                    if order < 0 { diff.upgraded.append(change) } else if order > 0 { diff.downgraded.append(change) }
+                default: break
+                }
+            }
+        }
+        if !compared { diff.notes.append("packages are not known for both digests on any platform they share") }
+        let fixedBefore = Set(try await advisories(for: a).findings.map(\.advisoryID))
+        let fixedAfter = Set(try await advisories(for: b).findings.map(\.advisoryID))
+        diff.advisoriesFixed = fixedBefore.subtracting(fixedAfter).sorted()
+        diff.advisoriesIntroduced = fixedAfter.subtracting(fixedBefore).sorted()
+        return diff
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import PlinthCatalog
+import PlinthCore
+import PlinthStore
+
+/// What is inside a digest: packages, advisories, and what changed between two.
+extension APIHandler {
+    func getDigestPackages(_ input: Operations.GetDigestPackages.Input) async throws -> Operations.GetDigestPackages.Output {
+        let answer = try await knownDigest(input.path.digest)
+        var manifests: [Components.Schemas.ManifestPackages] = []
+        let targets: [(Digest, Platform?)] = [(answer.digest, answer.platform)] + answer.platforms.map { ($0.digest, $0.platform) }
+        for (digest, platform) in targets {
+            let packages = try await catalog.store.packages(of: digest)
+            guard !packages.isEmpty else { continue }
+            manifests.append(.init(digest: digest.description, platform: platform?.description, packages: packages.compactMap(Representation.package)))
+        }
+        var os: String?
+        if let image = answer.verdict.standings.first?.image, let entry = try await catalog.store.entry(named: image)?.entry {
+            os = "\(entry.os.family) \(entry.os.version)"
+        }
+        return .ok(.init(body: .json(.init(digest: answer.digest.description, os: os, manifests: manifests))))
+    }
+
+    func getDigestAdvisories(_ input: Operations.GetDigestAdvisories.Input) async throws -> Operations.GetDigestAdvisories.Output {
+        let answer = try await knownDigest(input.path.digest)
+        let report = try await catalog.advisories(of: answer.digest)
+        return .ok(
+            .init(body: .json(.init(digest: answer.digest.description, ecosystems: report.ecosystems, items: report.findings.map(Representation.finding), note: report.note))))
+    }
+
+    func getDiff(_ input: Operations.GetDiff.Input) async throws -> Operations.GetDiff.Output {
+        let from = try Self.digest(input.query.from), to = try Self.digest(input.query.to)
+        return .ok(.init(body: .json(Representation.diff(try await catalog.diff(from: from, to: to)))))
+    }
+
+    func exceptAdvisory(_ input: Operations.ExceptAdvisory.Input) async throws -> Operations.ExceptAdvisory.Output {
+        let principal = try RequestAuth.require(.curator)
+        let name = try Self.validName(input.path.name)
+        guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
+        try await catalog.exceptAdvisory(body.advisory, image: name, expires: body.expiresAt, actor: principal.actor, reason: body.reason)
+        return .noContent(.init())
+    }
+
+    /// The answer for a digest Plinth has seen; a problem otherwise.
+    func knownDigest(_ text: String) async throws -> DigestAnswer {
+        let digest = try Self.digest(text)
+        let answer = try await catalog.lookup(digest)
+        guard answer.verdict.verdict != .unknown else { throw CatalogError.digestNotFound(digest) }
+        return answer
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import PlinthCatalog
+import PlinthCore
+import PlinthServer
+import PlinthStore
+
+/// `plinth diff FROM TO`: why the digest changed.
+struct Diff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what changed between two digests: packages, advisories, platforms.")
+
+    @Argument(help: ArgumentHelp("The earlier digest.", valueName: "from"))
+    var from: String
+
+    @Argument(help: ArgumentHelp("The later digest.", valueName: "to"))
+    var to: String
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let a: Digest, b: Digest
+        do {
+            a = try Digest(parsing: from)
+            b = try Digest(parsing: to)
+        } catch { throw ValidationError(error.description) }
+        let diff: DigestDiff
+        do { diff = try await Catalog(store: try SQLiteStore(path: store.db)).diff(from: a, to: b) } catch let error as CatalogError {
+            throw History.NotFound(description: error.description)
+        }
+        if output.json {
+            Output.write(String(decoding: try APIJSON.diff(diff), as: UTF8.self))
+            return
+        }
+        var lines = [diff.summary]
+        func list(_ title: String, _ changes: [DigestDiff.PackageChange]) {
+            guard !changes.isEmpty else { return }
+            lines.append("\(title):")
+            for c in changes {
+                lines.append("  \(c.name)\(c.arch.map { ":\($0)" } ?? "")  \(c.from ?? "")\(c.from != nil && c.to != nil ? " -> " : "")\(c.to ?? "")")
+            }
+        }
+        list("added", diff.added)
+        list("removed", diff.removed)
+        list("upgraded", diff.upgraded)
+        list("downgraded", diff.downgraded)
+        if !diff.advisoriesFixed.isEmpty { lines.append("advisories fixed: \(diff.advisoriesFixed.joined(separator: ", "))") }
+        if !diff.advisoriesIntroduced.isEmpty { lines.append("advisories introduced: \(diff.advisoriesIntroduced.joined(separator: ", "))") }
+        lines += diff.notes.map { "note: \($0)" }
+        Output.write(lines.joined(separator: "\n"))
+    }
+}
