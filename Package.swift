@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Value types and pure rules. No I/O.
@@ -57,6 +58,7 @@ let package = Package(
             dependencies: [
                 "PlinthCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,6 +119,10 @@ let package = Package(
         // Swift constants so that the `plinth` binary works from any directory.
         .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        // benchmarks/advisory-match.sh: advisory matching at scale.
+        .executableTarget(
+            name: "plinth-advisory-bench", dependencies: ["PlinthCore", "PlinthStore", "PlinthCatalog"], path: "Benchmarks/AdvisoryMatch",
+            swiftSettings: swiftSettings),
 
         .target(
             name: "PlinthTestSupport",

@@ -12,7 +12,8 @@ CREATE TABLE advisories (
 );
 
 -- One row per affected package of an advisory, found by (ecosystem, package): the matching
--- query. `affected` is that `affected[]` entry as JSON (ranges, versions).
+-- query. `affected` holds that entry's ECOSYSTEM ranges and versions list in the compact form
+-- of AffectedCoding (the whole record stays in advisories.document).
 CREATE TABLE advisory_packages (
     advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
     ecosystem   TEXT NOT NULL,
@@ -31,4 +32,12 @@ CREATE TABLE advisory_exceptions (
     created_at  TEXT NOT NULL,
     expires_at  TEXT NOT NULL,
     PRIMARY KEY (image_name, advisory_id)
+);
+
+-- The OS a platform manifest's layers say it is (os-release), when Plinth read them.
+CREATE TABLE manifest_os (
+    manifest_digest TEXT PRIMARY KEY NOT NULL,
+    os_id           TEXT NOT NULL,
+    version_id      TEXT,
+    pretty_name     TEXT
 );

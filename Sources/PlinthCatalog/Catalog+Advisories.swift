@@ -98,8 +98,16 @@ extension Catalog {
         var manifests = [digest]
         if answer.kind == .index { manifests += answer.platforms.map(\.digest) }
         var packages: [InstalledPackage] = []
-        for manifest in manifests { packages += try await store.packages(of: manifest) }
-        return try await advisories(packages: packages, family: entry.os.family, version: entry.os.version, image: image)
+        var family = entry.os.family, version = entry.os.version
+        for manifest in manifests {
+            packages += try await store.packages(of: manifest)
+            // What the layers say beats what the entry says.
+            if let os = try await store.osRelease(of: manifest), let versionID = os.versionID {
+                family = os.id
+                version = versionID
+            }
+        }
+        return try await advisories(packages: packages, family: family, version: version, image: image)
     }
 
     /// The advisories affecting `packages` of an OS release.

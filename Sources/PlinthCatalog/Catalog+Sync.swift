@@ -77,6 +77,8 @@ extension Catalog {
             } else {
                 let read = try await readNew(digest: digest, mediaType: mediaType, reference: reference, client: client, logger: logger)
                 write.snapshot.children = read.children
+                write.snapshot.packages = read.packages
+                write.osReleases = read.osReleases
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
                 let approve = entry.approval.policy == .automatic && write.flags.isEmpty
@@ -102,6 +104,9 @@ extension Catalog {
     struct NewDigest {
         var children: [IndexChild] = []
         var documents: [RawManifest] = []
+        /// Packages and OS read from each platform manifest's layers.
+        var packages: [Digest: [InstalledPackage]] = [:]
+        var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
         /// Platforms the digest offers (attestations left out).
         var platforms: [Platform] = []
     }
@@ -126,20 +131,32 @@ extension Catalog {
             for child in read.children where !child.isAttestation {
                 let manifest = try await client.manifest(at(child.digest), logger: logger)
                 read.documents.append(RawManifest(digest: manifest.digest, mediaType: manifest.mediaType, bytes: manifest.bytes))
-                if case .image(let config, _) = try ManifestDocument.parse(manifest.bytes, mediaType: manifest.mediaType) {
+                if case .image(let config, let layers) = try ManifestDocument.parse(manifest.bytes, mediaType: manifest.mediaType) {
                     _ = try await client.blob(
                         registry: reference.registry, path: reference.path, digest: config.digest,
                         maxBytes: client.configuration.maxConfigBytes, logger: logger)
+                    try await readContents(of: manifest.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
                 }
                 read.platforms.append(child.platform)
             }
-        case .image(let config, _):
+        case .image(let config, let layers):
             let bytes = try await client.blob(
                 registry: reference.registry, path: reference.path, digest: config.digest, maxBytes: client.configuration.maxConfigBytes,
                 logger: logger)
             if let platform = ImageConfig.platform(bytes) { read.platforms = [platform] }
+            try await readContents(of: top.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
         }
         return read
+    }
+
+    /// Reads a platform manifest's OS and packages from its layers, when sync reads packages.
+    func readContents(
+        of manifest: Digest, layers: [Descriptor], reference: ImageReference, client: RegistryClient, into read: inout NewDigest, logger: Logger
+    ) async throws {
+        guard client.configuration.readPackages else { return }
+        let contents = try await client.contents(registry: reference.registry, path: reference.path, layers: layers, logger: logger)
+        if !contents.packages.isEmpty { read.packages[manifest] = contents.packages }
+        if let os = contents.os { read.osReleases[manifest] = os }
     }
 
     /// What a reviewer must look at before a new digest is approved.

@@ -13,6 +13,12 @@ public struct OSVRecord: Sendable, Hashable, Codable {
         public var ecosystem: String
         public var name: String
         public var purl: String?
+
+        public init(ecosystem: String, name: String, purl: String? = nil) {
+            self.ecosystem = ecosystem
+            self.name = name
+            self.purl = purl
+        }
     }
 
     public struct Event: Sendable, Hashable, Codable {
@@ -20,12 +26,24 @@ public struct OSVRecord: Sendable, Hashable, Codable {
         public var fixed: String?
         public var last_affected: String?
         public var limit: String?
+
+        public init(introduced: String? = nil, fixed: String? = nil, last_affected: String? = nil, limit: String? = nil) {
+            self.introduced = introduced
+            self.fixed = fixed
+            self.last_affected = last_affected
+            self.limit = limit
+        }
     }
 
     public struct Range: Sendable, Hashable, Codable {
         /// `ECOSYSTEM`, `SEMVER` or `GIT`; only the first two order versions.
         public var type: String
         public var events: [Event]
+
+        public init(type: String, events: [Event]) {
+            self.type = type
+            self.events = events
+        }
     }
 
     public struct Affected: Sendable, Hashable, Codable {
@@ -36,6 +54,12 @@ public struct OSVRecord: Sendable, Hashable, Codable {
         /// The vendor's own rating, where an ecosystem puts one (`ubuntu_priority`, `severity`).
         public var ecosystem_specific: Rating?
         public var database_specific: Rating?
+
+        public init(package: Package?, ranges: [Range]?, versions: [String]?) {
+            self.package = package
+            self.ranges = ranges
+            self.versions = versions
+        }
     }
 
     /// Where feeds put their own severity words.
@@ -119,7 +143,8 @@ public struct OSVRecord: Sendable, Hashable, Codable {
 /// `introduced` and the next `fixed` (or at most `last_affected`), below any `limit`.
 public enum OSVEvaluation {
     public static func isAffected(_ version: String, by affected: OSVRecord.Affected, scheme: VersionScheme) -> Bool {
-        if let versions = affected.versions, versions.contains(where: { (try? scheme.compare($0, version)) == 0 }) { return true }
+        // OSV's pseudocode compares listed versions for equality: the string as listed.
+        if let versions = affected.versions, versions.contains(version) { return true }
         for range in affected.ranges ?? [] where range.type == "ECOSYSTEM" {
             if isInside(version, range: range, scheme: scheme) { return true }
         }

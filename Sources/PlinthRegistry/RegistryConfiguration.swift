@@ -10,6 +10,11 @@ public struct RegistryConfiguration: Sendable {
     public var maxManifestBytes = 4 << 20
     /// Config blobs larger than this are refused.
     public var maxConfigBytes = 8 << 20
+    /// Layer blobs read for packages larger than this are refused (compressed size; the
+    /// decompressed stream may be up to 8 times larger).
+    public var maxLayerBytes = 512 << 20
+    /// Whether sync reads each new platform manifest's layers for its OS and packages.
+    public var readPackages = true
     /// Requests in flight to one registry at once.
     public var maxConcurrentRequestsPerRegistry = 8
     /// Attempts of one request when failures are transient (5xx, timeouts, broken connections, 429).

@@ -303,6 +303,8 @@ public struct ObservationWrite: Hashable, Sendable {
     public var documents: [RawManifest]
     /// Recorded on the run this observation starts, if it starts one.
     public var flags: [String]
+    /// What each platform manifest's layers say its OS is, when they were read.
+    public var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
 
     public init(snapshot: ImageSnapshot, approveFor image: String? = nil, approval: Approval? = nil, documents: [RawManifest] = [], flags: [String] = []) {
         self.snapshot = snapshot
@@ -465,6 +467,8 @@ public protocol CatalogStore: Sendable {
     func advisoryCount() async throws -> Int
     /// The exceptions recorded for an entry (expired ones included; callers compare the time).
     func exceptions(of image: String) async throws -> [AdvisoryException]
+    /// The OS a platform manifest's layers said it is, if they were read.
+    func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease?
 }
 
 extension CatalogStore {

@@ -6,8 +6,6 @@ extension SQLiteStore {
     public func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome {
         let outcome = try await pool.write { db in
             var outcome = AdvisoryImportOutcome()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for advisory in advisories {
                 let record = advisory.record
                 let modified = record.modifiedDate ?? .distantPast
@@ -35,7 +33,7 @@ extension SQLiteStore {
                     guard let package = affected.package else { continue }
                     try db.execute(
                         sql: "INSERT INTO advisory_packages (advisory_id, ecosystem, package, affected) VALUES (?, ?, ?, ?)",
-                        arguments: [record.id, package.ecosystem, package.name, String(decoding: try encoder.encode(affected), as: UTF8.self)])
+                        arguments: [record.id, package.ecosystem, package.name, AffectedCoding.encode(affected)])
                 }
             }
             return outcome
@@ -49,7 +47,6 @@ extension SQLiteStore {
         return try await pool.read { db in
             // Parameterised IN lists, in chunks under SQLite's variable limit.
             var result: [StoredAffected] = []
-            let decoder = JSONDecoder()
             let names = Array(packages)
             for start in stride(from: 0, to: names.count, by: 500) {
                 let chunk = Array(names[start..<min(start + 500, names.count)])
@@ -62,7 +59,7 @@ extension SQLiteStore {
                     """
                 let arguments = StatementArguments(ecosystems + chunk)
                 for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                    let affected = try decoder.decode(OSVRecord.Affected.self, from: Data((row["affected"] as String).utf8))
+                    let affected = AffectedCoding.decode(row["affected"])
                     result.append(
                         StoredAffected(
                             advisoryID: row["advisory_id"], severity: AdvisorySeverity(rawValue: row["severity"]) ?? .unknown, score: row["score"],
@@ -71,6 +68,13 @@ extension SQLiteStore {
                 }
             }
             return result
+        }
+    }
+
+    public func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT os_id, version_id, pretty_name FROM manifest_os WHERE manifest_digest = ?", arguments: [manifest.description])
+                .map { PackageDatabase.OSRelease(id: $0["os_id"], versionID: $0["version_id"], prettyName: $0["pretty_name"]) }
         }
     }
 

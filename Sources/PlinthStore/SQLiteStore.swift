@@ -152,6 +152,14 @@ public final class SQLiteStore: CatalogStore {
                     """,
                 arguments: [digest, child.digest.description, child.mediaType.rawValue, child.platform.description, child.isAttestation, position])
         }
+        for (manifest, os) in write.osReleases {
+            try db.execute(
+                sql: """
+                    INSERT INTO manifest_os (manifest_digest, os_id, version_id, pretty_name) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(manifest_digest) DO NOTHING
+                    """,
+                arguments: [manifest.description, os.id, os.versionID, os.prettyName])
+        }
         for (manifest, packages) in snapshot.packages {
             for package in packages {
                 try db.execute(

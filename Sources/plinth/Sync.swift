@@ -16,6 +16,9 @@ struct RegistryOptions: ParsableArguments {
     @Option(help: "Tags synced at once.")
     var concurrency = 16
 
+    @Flag(help: "Do not read new digests' layers for their OS and packages (faster; no advisories for them).")
+    var skipPackages = false
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
     }
@@ -25,6 +28,7 @@ struct RegistryOptions: ParsableArguments {
         let fromEnvironment = (ProcessInfo.processInfo.environment["PLINTH_INSECURE_REGISTRIES"] ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.insecureRegistries = Set(insecureRegistries + fromEnvironment)
+        configuration.readPackages = !skipPackages
         return RegistryClient(configuration: configuration, credentials: try DockerConfigCredentials.load())
     }
 }

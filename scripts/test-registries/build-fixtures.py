@@ -10,6 +10,12 @@ Tags in the layout (org.opencontainers.image.ref.name):
   amd64       OCI manifest, linux/amd64
   arm64       OCI manifest, linux/arm64/v8
   amd64-next  OCI manifest, linux/amd64, a later build (the digest a moving tag moves to)
+  debian-pkgs OCI manifest, linux/amd64, two layers: a gzip one with an old dpkg status, an apk
+              database and os-release as a symlink to ../usr/lib/os-release; then a plain tar one
+              that whites out the apk database and replaces var/lib/dpkg (opaque) with the real
+              Ubuntu 18.04 status file in pkgdb/
+  alpine-pkgs OCI manifest, linux/amd64, one gzip layer with Alpine 3.16's os-release and the real
+              apk database in pkgdb/
 """
 import gzip
 import hashlib
@@ -24,6 +30,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+PKGDB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkgdb")
 
 
 def canonical(obj):
@@ -47,12 +55,17 @@ def layer(files):
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for name, content in sorted(files.items()):
             info = tarfile.TarInfo(name)
-            info.size = len(content)
             info.mtime = MTIME
             info.mode = 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = "root"
-            tar.addfile(info, io.BytesIO(content))
+            if isinstance(content, tuple):  # ("symlink", target)
+                info.type = tarfile.SYMTYPE
+                info.linkname = content[1]
+                tar.addfile(info)
+            else:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
     tar_bytes = raw.getvalue()  # tarfile writes the end-of-archive blocks on close
     packed = io.BytesIO()
     with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0, filename="") as gz:
@@ -89,6 +102,31 @@ def image(layout, arch, variant, build):
     return {"mediaType": OCI_MANIFEST, **ref, "platform": platform}
 
 
+def packaged_image(layout, layers):
+    """An amd64 image of several layers: (files, compressed) pairs, in order."""
+    descriptors, diff_ids = [], []
+    for files, compressed in layers:
+        tar_bytes, gz_bytes = layer(files)
+        blob = layout.put(gz_bytes if compressed else tar_bytes)
+        descriptors.append({"mediaType": OCI_LAYER if compressed else OCI_LAYER_TAR, **blob})
+        diff_ids.append("sha256:" + hashlib.sha256(tar_bytes).hexdigest())
+    config = {
+        "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }
+    config_ref = layout.put(canonical(config))
+    manifest = {
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, **config_ref}, "layers": descriptors,
+    }
+    return {"mediaType": OCI_MANIFEST, **layout.put(canonical(manifest)), "platform": {"architecture": "amd64", "os": "linux"}}
+
+
+def pkgdb(name):
+    with open(os.path.join(PKGDB, name), "rb") as f:
+        return f.read()
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -96,6 +134,26 @@ def main():
     amd64 = image(layout, "amd64", None, 1)
     arm64 = image(layout, "arm64", "v8", 1)
     amd64_next = image(layout, "amd64", None, 2)
+    status = pkgdb("ubuntu-18.04-dpkg-status")
+    old_status = b"\n\n".join(status.split(b"\n\n")[:5]) + b"\n"
+    debian_pkgs = packaged_image(layout, [
+        ({
+            "etc/os-release": ("symlink", "../usr/lib/os-release"),
+            "usr/lib/os-release": b'NAME="Ubuntu"\nVERSION="18.04.6 LTS (Bionic Beaver)"\nID=ubuntu\nVERSION_ID="18.04"\nPRETTY_NAME="Ubuntu 18.04.6 LTS"\n',
+            "var/lib/dpkg/status": old_status,
+            "var/lib/dpkg/status-old": old_status,
+            "lib/apk/db/installed": b"P:should-be-whited-out\nV:1.0-r0\n\n",
+        }, True),
+        ({
+            "lib/apk/db/.wh.installed": b"",
+            "var/lib/dpkg/.wh..wh..opq": b"",
+            "var/lib/dpkg/status": status,
+        }, False),
+    ])
+    alpine_pkgs = packaged_image(layout, [({
+        "etc/os-release": b'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.16.0\nPRETTY_NAME="Alpine Linux v3.16"\n',
+        "lib/apk/db/installed": pkgdb("alpine-3.16-apk-installed"),
+    }, True)])
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
     index_ref = layout.put(canonical(index))
 
@@ -112,6 +170,8 @@ def main():
             tagged(amd64, "amd64"),
             tagged(arm64, "arm64"),
             tagged(amd64_next, "amd64-next"),
+            tagged(debian_pkgs, "debian-pkgs"),
+            tagged(alpine_pkgs, "alpine-pkgs"),
         ],
     }
     with open(os.path.join(layout.root, "index.json"), "wb") as f:

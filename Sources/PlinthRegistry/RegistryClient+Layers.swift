@@ -1,0 +1,142 @@
+import CompressNIO
+import Logging
+import NIOCore
+import PlinthCore
+
+/// What an image's layers say about its OS and packages.
+public struct ImageContents: Sendable, Hashable {
+    public var os: PackageDatabase.OSRelease?
+    public var packages: [InstalledPackage]
+    /// What could not be read, for people ("rpm packages not read").
+    public var notes: [String]
+}
+
+extension RegistryClient {
+    /// Paths whose contents layer reading keeps.
+    static func isWanted(_ path: String) -> Bool {
+        path == "etc/os-release" || path == "usr/lib/os-release" || path == "var/lib/dpkg/status" || path == "lib/apk/db/installed"
+            || path.hasPrefix("var/lib/dpkg/status.d/") || path == "var/lib/rpm/rpmdb.sqlite" || path == "var/lib/rpm/Packages"
+    }
+
+    /// Reads an image's OS and packages from its layers (an image manifest's, in order): each
+    /// layer fetched (at most `maxLayerBytes`, verified against its digest), decompressed
+    /// (gzip or plain tar; zstd is refused with a clear error), its whiteouts applied to the
+    /// layers below (`.wh.NAME` removes NAME, `.wh..wh..opq` empties its folder), then
+    /// `os-release` (following its symlink), dpkg's `status` and `status.d/*`, and apk's
+    /// `installed` read from the result.
+    public func contents(registry: String, path: String, layers: [Descriptor], logger: Logger) async throws -> ImageContents {
+        var files: [String: TarReader.Entry] = [:]
+        for layer in layers {
+            let entries = try await layerEntries(registry: registry, path: path, layer: layer, logger: logger)
+            // Whiteouts hide what the layers below put there (image-spec layer.md, "Whiteouts").
+            for entry in entries {
+                let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
+                guard name.hasPrefix(".wh.") else { continue }
+                let folder = entry.path.count > name.count ? String(entry.path.dropLast(name.count + 1)) : ""
+                if name == ".wh..wh..opq" {
+                    files = files.filter { !$0.key.hasPrefix(folder.isEmpty ? "" : folder + "/") }
+                } else {
+                    let hidden = (folder.isEmpty ? "" : folder + "/") + name.dropFirst(4)
+                    files = files.filter { $0.key != hidden && !$0.key.hasPrefix(hidden + "/") }
+                }
+            }
+            for entry in entries where !(entry.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
+                if entry.kind == .directory { continue }
+                if Self.isWanted(entry.path) || entry.kind == .symlink && ["etc/os-release"].contains(entry.path) {
+                    files[entry.path] = entry
+                } else {
+                    files[entry.path] = nil
+                }
+            }
+        }
+        var contents = ImageContents(os: nil, packages: [], notes: [])
+        if let release = Self.osRelease(files) { contents.os = PackageDatabase.osRelease(String(decoding: release, as: UTF8.self)) }
+        if let status = files["var/lib/dpkg/status"]?.data {
+            contents.packages += PackageDatabase.dpkgStatus(String(decoding: status, as: UTF8.self))
+        }
+        for (path, entry) in files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("var/lib/dpkg/status.d/") && !path.hasSuffix(".md5sums") {
+            contents.packages += PackageDatabase.dpkgStatus(String(decoding: entry.data ?? [], as: UTF8.self))
+        }
+        if let installed = files["lib/apk/db/installed"]?.data {
+            contents.packages += PackageDatabase.apkInstalled(String(decoding: installed, as: UTF8.self))
+        }
+        if files["var/lib/rpm/rpmdb.sqlite"] != nil || files["var/lib/rpm/Packages"] != nil { contents.notes.append("rpm packages not read") }
+        return contents
+    }
+
+    /// `etc/os-release`, or the file its symlink names, or `usr/lib/os-release`.
+    static func osRelease(_ files: [String: TarReader.Entry]) -> [UInt8]? {
+        if let entry = files["etc/os-release"] {
+            if entry.kind == .file { return entry.data }
+            if let target = entry.linkTarget {
+                let resolved = target.hasPrefix("/") ? TarReader.clean(target) : TarReader.clean("etc/" + target).replacingDotDots()
+                if let data = files[resolved]?.data { return data }
+            }
+        }
+        return files["usr/lib/os-release"]?.data
+    }
+
+    /// One layer's tar entries (wanted files with their contents).
+    func layerEntries(registry: String, path: String, layer: Descriptor, logger: Logger) async throws -> [TarReader.Entry] {
+        let type = layer.mediaType.rawValue
+        let gzip = type.hasSuffix("gzip")
+        guard gzip || type.hasSuffix(".tar") || type.hasSuffix("tar") else {
+            throw RegistryError(
+                .invalidManifest, registry: registry,
+                message: type.contains("zstd") ? "unsupported layer compression: \(type)" : "layer \(layer.digest) has media type '\(type)', not a tar layer")
+        }
+        let bytes = try await blob(registry: registry, path: path, digest: layer.digest, maxBytes: configuration.maxLayerBytes, logger: logger)
+        var reader = TarReader(maxFileBytes: 64 << 20, wanted: Self.isWanted)
+        do {
+            if gzip {
+                try Self.gunzip(bytes, maxBytes: configuration.maxLayerBytes * 8) { try reader.feed($0.readableBytesView) }
+            } else {
+                try reader.feed(bytes)
+            }
+        } catch let error as TarReader.Failure {
+            throw RegistryError(.invalidManifest, registry: registry, message: "layer \(layer.digest): \(error.description)")
+        }
+        return reader.entries
+    }
+
+    /// Decompresses gzip (every member) in windows, handing each to `process`; at most `maxBytes` out.
+    static func gunzip(_ bytes: [UInt8], maxBytes: Int, process: (ByteBuffer) throws -> Void) throws {
+        var input = ByteBuffer(bytes: bytes)
+        var window = ByteBufferAllocator().buffer(capacity: 256 << 10)
+        var total = 0
+        let decompressor = try ZlibDecompressor(algorithm: .gzip)
+        while input.readableBytes > 0 {
+            let before = input.readableBytes
+            do {
+                try decompressor.inflate(from: &input, to: &window)
+            } catch let error as CompressNIOError where error == .bufferOverflow || error == .inputBufferOverflow {
+                // Window full (or input consumed): hand it on below.
+            } catch {
+                throw TarReader.Failure(description: "gzip data is corrupt (\(error))")
+            }
+            if window.readableBytes > 0 {
+                total += window.readableBytes
+                guard total <= maxBytes else { throw TarReader.Failure(description: "layer decompresses to more than \(maxBytes) bytes") }
+                try process(window)
+                window.clear()
+            } else if input.readableBytes == before {
+                // The stream ended with input left over: another gzip member, or trailing bytes.
+                try decompressor.reset()
+                let again = input.readableBytes
+                try? decompressor.inflate(from: &input, to: &window)
+                if input.readableBytes == again && window.readableBytes == 0 { break }
+            }
+        }
+    }
+}
+
+extension String {
+    /// `etc/../usr/lib/os-release` as `usr/lib/os-release`.
+    func replacingDotDots() -> String {
+        var parts: [Substring] = []
+        for part in split(separator: "/") {
+            if part == ".." { _ = parts.popLast() } else if part != "." { parts.append(part) }
+        }
+        return parts.joined(separator: "/")
+    }
+}

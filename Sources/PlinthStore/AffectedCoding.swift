@@ -1,0 +1,44 @@
+import PlinthCore
+
+/// The parts of an OSV `affected[]` entry that matching reads (`ECOSYSTEM` ranges and the
+/// `versions` list), in a compact text form that decodes far faster than JSON: matching an
+/// image reads every entry of each of its packages, and 100,000 advisories decoded as JSON
+/// took most of the matching time. Fields are separated by ASCII control characters, which
+/// no version string contains: U+001E between parts, U+001F between items, and an event is
+/// its kind (`i` introduced, `f` fixed, `l` last_affected, `m` limit) then its version.
+enum AffectedCoding {
+    static let part: Character = "\u{1E}", item: Character = "\u{1F}"
+
+    static func encode(_ affected: OSVRecord.Affected) -> String {
+        var parts = [(affected.versions ?? []).joined(separator: String(item))]
+        for range in affected.ranges ?? [] where range.type == "ECOSYSTEM" {
+            parts.append(
+                range.events.map { event in
+                    if let v = event.introduced { return "i" + v }
+                    if let v = event.fixed { return "f" + v }
+                    if let v = event.last_affected { return "l" + v }
+                    return "m" + (event.limit ?? "*")
+                }.joined(separator: String(item)))
+        }
+        return parts.joined(separator: String(part))
+    }
+
+    static func decode(_ text: String) -> OSVRecord.Affected {
+        let parts = text.split(separator: part, omittingEmptySubsequences: false)
+        let versions = parts.first.map { $0.isEmpty ? [] : $0.split(separator: item).map(String.init) } ?? []
+        let ranges = parts.dropFirst().map { encoded in
+            OSVRecord.Range(
+                type: "ECOSYSTEM",
+                events: encoded.split(separator: item).map { event in
+                    let value = String(event.dropFirst())
+                    switch event.first {
+                    case "i": return OSVRecord.Event(introduced: value)
+                    case "f": return OSVRecord.Event(fixed: value)
+                    case "l": return OSVRecord.Event(last_affected: value)
+                    default: return OSVRecord.Event(limit: value)
+                    }
+                })
+        }
+        return OSVRecord.Affected(package: nil, ranges: ranges, versions: versions)
+    }
+}
