@@ -135,7 +135,7 @@ let package = Package(
             path: "Tests/PlinthTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         // Runs the built `plinth` executable as users do.
         .testTarget(name: "PlinthCLITests", dependencies: ["PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthRegistryTests", dependencies: ["PlinthRegistry", "PlinthTestSupport"], swiftSettings: swiftSettings),
