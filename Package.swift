@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         // Runs the built `plinth` executable as users do.
-        .testTarget(name: "PlinthCLITests", dependencies: ["PlinthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PlinthCLITests", dependencies: ["PlinthTestSupport", "PlinthCore"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthRegistryTests", dependencies: ["PlinthRegistry", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PlinthStoreTests", dependencies: ["PlinthStore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -41,3 +41,13 @@ CREATE TABLE manifest_os (
     version_id      TEXT,
     pretty_name     TEXT
 );
+
+-- The uncompressed layer digests (config rootfs.diff_ids) of each platform manifest Plinth
+-- read, in order: an application image whose diff_ids begin with these is built on it.
+CREATE TABLE manifest_layers (
+    manifest_digest TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    diff_id         TEXT NOT NULL,
+    PRIMARY KEY (manifest_digest, position)
+);
+CREATE INDEX manifest_layers_first ON manifest_layers(diff_id) WHERE position = 0;

@@ -97,12 +97,14 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case imageNotFound(String)
     case invalidCursor
     case digestNotFound(Digest)
+    case platformNotFound(String)
 
     public var description: String {
         switch self {
         case .imageNotFound(let name): "no image named '\(name)' in the catalog"
         case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
         case .digestNotFound(let digest): "Plinth has never seen \(digest)"
+        case .platformNotFound(let platform): "the image has no \(platform) manifest"
         }
     }
 }

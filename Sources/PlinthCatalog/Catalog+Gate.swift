@@ -32,6 +32,20 @@ public struct GateFinding: Sendable, Hashable {
     public var reason: String
     /// The digest to pin or move to, when the catalog has one.
     public var currentDigest: Digest?
+
+    public init(
+        source: String, file: String?, line: Int?, reference: String, digest: Digest?, verdict: String, passes: Bool, reason: String, currentDigest: Digest?
+    ) {
+        self.source = source
+        self.file = file
+        self.line = line
+        self.reference = reference
+        self.digest = digest
+        self.verdict = verdict
+        self.passes = passes
+        self.reason = reason
+        self.currentDigest = currentDigest
+    }
 }
 
 /// A Dockerfile that cannot be read, with its file and line.

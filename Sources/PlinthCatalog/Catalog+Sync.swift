@@ -79,6 +79,7 @@ extension Catalog {
                 write.snapshot.children = read.children
                 write.snapshot.packages = read.packages
                 write.osReleases = read.osReleases
+                write.diffIDs = read.diffIDs
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
                 let approve = entry.approval.policy == .automatic && write.flags.isEmpty
@@ -107,6 +108,7 @@ extension Catalog {
         /// Packages and OS read from each platform manifest's layers.
         var packages: [Digest: [InstalledPackage]] = [:]
         var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
+        var diffIDs: [Digest: [Digest]] = [:]
         /// Platforms the digest offers (attestations left out).
         var platforms: [Platform] = []
     }
@@ -132,9 +134,10 @@ extension Catalog {
                 let manifest = try await client.manifest(at(child.digest), logger: logger)
                 read.documents.append(RawManifest(digest: manifest.digest, mediaType: manifest.mediaType, bytes: manifest.bytes))
                 if case .image(let config, let layers) = try ManifestDocument.parse(manifest.bytes, mediaType: manifest.mediaType) {
-                    _ = try await client.blob(
+                    let configBytes = try await client.blob(
                         registry: reference.registry, path: reference.path, digest: config.digest,
                         maxBytes: client.configuration.maxConfigBytes, logger: logger)
+                    read.diffIDs[manifest.digest] = ImageConfig.diffIDs(configBytes)
                     try await readContents(of: manifest.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
                 }
                 read.platforms.append(child.platform)
@@ -144,6 +147,7 @@ extension Catalog {
                 registry: reference.registry, path: reference.path, digest: config.digest, maxBytes: client.configuration.maxConfigBytes,
                 logger: logger)
             if let platform = ImageConfig.platform(bytes) { read.platforms = [platform] }
+            read.diffIDs[top.digest] = ImageConfig.diffIDs(bytes)
             try await readContents(of: top.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
         }
         return read
@@ -177,9 +181,22 @@ extension Catalog {
 /// The fields of an image config blob Plinth reads (image-spec `config.md`).
 enum ImageConfig {
     struct Wire: Decodable {
+        struct RootFS: Decodable { var diff_ids: [String]? }
+        struct Config: Decodable { var Labels: [String: String]? }
         var architecture: String?
         var os: String?
         var variant: String?
+        var rootfs: RootFS?
+        var config: Config?
+    }
+
+    /// `rootfs.diff_ids`: the digests of the uncompressed layers, in order.
+    static func diffIDs(_ bytes: [UInt8]) -> [Digest] {
+        ((try? JSONDecoder().decode(Wire.self, from: Data(bytes)))?.rootfs?.diff_ids ?? []).compactMap { try? Digest(parsing: $0) }
+    }
+
+    static func labels(_ bytes: [UInt8]) -> [String: String] {
+        (try? JSONDecoder().decode(Wire.self, from: Data(bytes)))?.config?.Labels ?? [:]
     }
 
     static func platform(_ bytes: [UInt8]) -> Platform? {

@@ -104,6 +104,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .imageNotFound: return Problem.make(404, "Image not found", detail: error.description)
             case .invalidCursor: return Problem.make(400, "Invalid cursor", detail: error.description)
             case .digestNotFound: return Problem.make(404, "Unknown digest", detail: error.description)
+            case .platformNotFound: return Problem.make(404, "Platform not found", detail: error.description)
             }
         case let error as SyncRunner.Busy:
             return Problem.make(409, "Conflict", detail: error.description)

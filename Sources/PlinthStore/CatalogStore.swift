@@ -305,6 +305,8 @@ public struct ObservationWrite: Hashable, Sendable {
     public var flags: [String]
     /// What each platform manifest's layers say its OS is, when they were read.
     public var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
+    /// Each platform manifest's layer diff_ids (from its config), in order.
+    public var diffIDs: [Digest: [Digest]] = [:]
 
     public init(snapshot: ImageSnapshot, approveFor image: String? = nil, approval: Approval? = nil, documents: [RawManifest] = [], flags: [String] = []) {
         self.snapshot = snapshot
@@ -469,6 +471,9 @@ public protocol CatalogStore: Sendable {
     func exceptions(of image: String) async throws -> [AdvisoryException]
     /// The OS a platform manifest's layers said it is, if they were read.
     func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease?
+    /// Platform manifests whose layer diff_ids begin `diffIDs`' (candidates for an image's base),
+    /// with their diff_ids.
+    func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]]
 }
 
 extension CatalogStore {

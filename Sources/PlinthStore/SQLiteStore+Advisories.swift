@@ -78,6 +78,21 @@ extension SQLiteStore {
         }
     }
 
+    public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
+        try await pool.read { db in
+            var result: [Digest: [Digest]] = [:]
+            let sql = """
+                SELECT l.manifest_digest, l.diff_id FROM manifest_layers l
+                WHERE l.manifest_digest IN (SELECT manifest_digest FROM manifest_layers WHERE position = 0 AND diff_id = ?)
+                ORDER BY l.manifest_digest, l.position
+                """
+            for row in try Row.fetchAll(db, sql: sql, arguments: [diffID.description]) {
+                result[try Digest(parsing: row["manifest_digest"]), default: []].append(try Digest(parsing: row["diff_id"]))
+            }
+            return result
+        }
+    }
+
     public func advisoryCount() async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM advisories") ?? 0 }
     }

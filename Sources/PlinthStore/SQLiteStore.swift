@@ -152,6 +152,13 @@ public final class SQLiteStore: CatalogStore {
                     """,
                 arguments: [digest, child.digest.description, child.mediaType.rawValue, child.platform.description, child.isAttestation, position])
         }
+        for (manifest, layers) in write.diffIDs {
+            for (position, diffID) in layers.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO manifest_layers (manifest_digest, position, diff_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [manifest.description, position, diffID.description])
+            }
+        }
         for (manifest, os) in write.osReleases {
             try db.execute(
                 sql: """

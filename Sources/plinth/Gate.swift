@@ -3,6 +3,8 @@ import Foundation
 import PlinthCatalog
 import PlinthCore
 import PlinthStore
+import PlinthRegistry
+import Logging
 
 /// `--build-arg NAME=VALUE`, repeatable.
 struct BuildArgOptions: ParsableArguments {
@@ -44,6 +46,14 @@ struct Check: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Image references or digests.", valueName: "ref"))
     var references: [String] = []
 
+    @Option(name: .customLong("image"), help: ArgumentHelp("A built application image to read from its registry and find the base of (repeatable).", valueName: "ref"))
+    var images: [String] = []
+
+    @Option(help: ArgumentHelp("The platform of --image to examine.", valueName: "os/arch"))
+    var platform = "linux/amd64"
+
+    @OptionGroup var registries: RegistryOptions
+
     @Flag(help: "Accept a tag without a digest when an approved entry tracks it.")
     var allowUnpinnedTracked = false
 
@@ -61,7 +71,13 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard !dockerfiles.isEmpty || !references.isEmpty else { throw ValidationError("give --dockerfile FILE or references to check") }
+        guard !dockerfiles.isEmpty || !references.isEmpty || !images.isEmpty else {
+            throw ValidationError("give --dockerfile FILE, --image REF or references to check")
+        }
+        for image in images {
+            do { _ = try ImageReference(parsing: image) } catch { throw ValidationError("--image '\(image)': \(error.description)") }
+        }
+        do { _ = try Platform(parsing: platform) } catch { throw ValidationError("--platform: \(error.description)") }
         guard !(sarif && output.json) else { throw ValidationError("--json and --sarif are two outputs; choose one") }
         for reference in references {
             do { _ = try DigestOrReference(parsing: reference) } catch { throw ValidationError("'\(reference)': \(error.description)") }
@@ -71,13 +87,32 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let files = try dockerfiles.map { ($0, try readDockerfile($0)) }
         let catalog = Catalog(store: try SQLiteStore(path: store.db))
-        let findings: [GateFinding]
+        var findings: [GateFinding]
         do {
             findings = try await catalog.gate(
                 dockerfiles: files, references: references, buildArgs: try buildArgs.parsed(),
                 policy: GatePolicy(allowUnpinnedTracked: allowUnpinnedTracked, minimumGrade: minGrade, failOnDeprecated: failOnDeprecated))
         } catch let error as DockerfileError {
             throw GateFailure(description: error.description)
+        }
+        if !images.isEmpty {
+            let client = try registries.makeClient()
+            do {
+                for image in images {
+                    let reference = try ImageReference(parsing: image)
+                    let base = try await catalog.identifyBase(of: reference, platform: try Platform(parsing: platform), client: client, logger: Logger(label: "plinth.check"))
+                    findings.append(
+                        GateFinding(
+                            source: "image", file: nil, line: nil, reference: image, digest: base.base, verdict: base.answer?.verdict.verdict.rawValue ?? "unknown",
+                            passes: base.passes, reason: base.reason, currentDigest: base.answer?.currentDigest))
+                }
+            } catch {
+                try? await client.shutdown()
+                if let error = error as? RegistryError { throw GateFailure(description: error.description) }
+                if let error = error as? CatalogError { throw GateFailure(description: error.description) }
+                throw error
+            }
+            try? await client.shutdown()
         }
         let passed = findings.allSatisfy(\.passes)
         if sarif {

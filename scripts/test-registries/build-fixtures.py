@@ -16,6 +16,8 @@ Tags in the layout (org.opencontainers.image.ref.name):
               Ubuntu 18.04 status file in pkgdb/
   alpine-pkgs OCI manifest, linux/amd64, one gzip layer with Alpine 3.16's os-release and the real
               apk database in pkgdb/
+  app         an application image built on amd64 (its layers, then one more), no base annotations
+  app-annotated  the same with org.opencontainers.image.base.digest/.name annotations
 """
 import gzip
 import hashlib
@@ -122,6 +124,30 @@ def packaged_image(layout, layers):
     return {"mediaType": OCI_MANIFEST, **layout.put(canonical(manifest)), "platform": {"architecture": "amd64", "os": "linux"}}
 
 
+def application(layout, base, annotated):
+    """An image built on `base` (a manifest descriptor in the layout): its layers and one more."""
+    def blob(ref):
+        with open(os.path.join(layout.root, "blobs", "sha256", ref["digest"].split(":")[1]), "rb") as f:
+            return json.loads(f.read())
+    base_manifest = blob(base)
+    base_config = blob(base_manifest["config"])
+    tar_bytes, gz_bytes = layer({"app/server": b"#!/bin/sh\necho serving\n"})
+    config = dict(base_config)
+    config["rootfs"] = {"type": "layers", "diff_ids": base_config["rootfs"]["diff_ids"] + ["sha256:" + hashlib.sha256(tar_bytes).hexdigest()]}
+    config["config"] = {"Env": ["PATH=/usr/bin:/bin"], "Entrypoint": ["/app/server"]}
+    manifest = {
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, **layout.put(canonical(config))},
+        "layers": base_manifest["layers"] + [{"mediaType": OCI_LAYER, **layout.put(gz_bytes)}],
+    }
+    if annotated:
+        manifest["annotations"] = {
+            "org.opencontainers.image.base.digest": base["digest"],
+            "org.opencontainers.image.base.name": "fixtures/base:v1",
+        }
+    return {"mediaType": OCI_MANIFEST, **layout.put(canonical(manifest)), "platform": {"architecture": "amd64", "os": "linux"}}
+
+
 def pkgdb(name):
     with open(os.path.join(PKGDB, name), "rb") as f:
         return f.read()
@@ -154,6 +180,8 @@ def main():
         "etc/os-release": b'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.16.0\nPRETTY_NAME="Alpine Linux v3.16"\n',
         "lib/apk/db/installed": pkgdb("alpine-3.16-apk-installed"),
     }, True)])
+    app = application(layout, amd64, annotated=False)
+    app_annotated = application(layout, amd64, annotated=True)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
     index_ref = layout.put(canonical(index))
 
@@ -172,6 +200,8 @@ def main():
             tagged(amd64_next, "amd64-next"),
             tagged(debian_pkgs, "debian-pkgs"),
             tagged(alpine_pkgs, "alpine-pkgs"),
+            tagged(app, "app"),
+            tagged(app_annotated, "app-annotated"),
         ],
     }
     with open(os.path.join(layout.root, "index.json"), "wb") as f:
