@@ -9,7 +9,8 @@ public actor SyncRunner {
     }
 
     let catalog: Catalog
-    let client: RegistryClient
+    /// The registry client passes use (also for reading images the API is asked about).
+    public nonisolated let client: RegistryClient
     let concurrency: Int
     var running = false
 

@@ -11,6 +11,7 @@ import Prometheus
 struct APIHandler: APIProtocol {
     static let maxCheckItems = 1000
     static let maxCheckItemLength = 512
+    static let maxCheckImages = 20
     let catalog: Catalog
     let metrics: PrometheusCollectorRegistry
     let document: Data
@@ -103,18 +104,54 @@ struct APIHandler: APIProtocol {
 
     func check(_ input: Operations.Check.Input) async throws -> Operations.Check.Output {
         guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
-        guard (1...Self.maxCheckItems).contains(body.items.count) else {
-            var problem = Problem.make(400, "Invalid check request", detail: "items must hold 1 to \(Self.maxCheckItems) entries, got \(body.items.count)")
-            problem.errors = [.init(pointer: "/items", detail: "expected 1 to \(Self.maxCheckItems) items")]
+        let images = body.images ?? []
+        guard (0...Self.maxCheckItems).contains(body.items.count), images.count <= Self.maxCheckImages, !(body.items.isEmpty && images.isEmpty) else {
+            var problem = Problem.make(
+                400, "Invalid check request",
+                detail: "give 1 to \(Self.maxCheckItems) items and at most \(Self.maxCheckImages) images, at least one in all; got \(body.items.count) and \(images.count)")
+            problem.errors = [.init(pointer: "/items", detail: "expected at least one item or image")]
             return .badRequest(.init(body: .applicationProblemJson(problem)))
         }
-        for (index, item) in body.items.enumerated() where !(1...Self.maxCheckItemLength).contains(item.count) {
-            var problem = Problem.make(400, "Invalid check item", detail: "item \(index) must be 1 to \(Self.maxCheckItemLength) characters long")
-            problem.errors = [.init(pointer: "/items/\(index)", detail: "must be 1 to \(Self.maxCheckItemLength) characters long")]
-            return .badRequest(.init(body: .applicationProblemJson(problem)))
+        for (field, list) in [("items", body.items), ("images", images)] {
+            for (index, item) in list.enumerated() where !(1...Self.maxCheckItemLength).contains(item.count) {
+                var problem = Problem.make(400, "Invalid check item", detail: "\(field) \(index) must be 1 to \(Self.maxCheckItemLength) characters long")
+                problem.errors = [.init(pointer: "/\(field)/\(index)", detail: "must be 1 to \(Self.maxCheckItemLength) characters long")]
+                return .badRequest(.init(body: .applicationProblemJson(problem)))
+            }
+        }
+        var platform = try Platform(parsing: "linux/amd64")
+        if let text = body.platform {
+            do { platform = try Platform(parsing: text) } catch {
+                var problem = Problem.make(400, "Invalid platform", detail: error.description)
+                problem.errors = [.init(pointer: "/platform", detail: error.description)]
+                return .badRequest(.init(body: .applicationProblemJson(problem)))
+            }
         }
         let results = try await catalog.check(body.items)
-        return .ok(.init(body: .json(.init(passed: results.allSatisfy(\.passes), results: results.map(Representation.checkResult)))))
+        var passed = results.allSatisfy(\.passes)
+        var answers = results.map(Representation.checkResult)
+        if !images.isEmpty {
+            guard let client = sync?.client else { throw CurationError.conflict("this server has no registry client to read images with") }
+            for image in images {
+                var result = Components.Schemas.CheckResult(input: image, verdict: .invalid, reason: "")
+                do {
+                    let reference = try ImageReference(parsing: image)
+                    result.reference = reference.description
+                    let base = try await catalog.identifyBase(of: reference, platform: platform, client: client, logger: logger)
+                    result.digest = base.base?.description
+                    result.verdict = .init(rawValue: base.answer?.verdict.verdict.rawValue ?? "unknown") ?? .unknown
+                    result.currentDigest = base.answer?.currentDigest?.description
+                    result.rebuildNeeded = base.rebuildNeeded
+                    result.reason = base.reason
+                    passed = passed && base.passes
+                } catch {
+                    result.reason = (error as? CustomStringConvertible)?.description ?? "\(error)"
+                    passed = false
+                }
+                answers.append(result)
+            }
+        }
+        return .ok(.init(body: .json(.init(passed: passed, results: answers))))
     }
 
     /// The first query parameter that breaks its rule, as a problem naming it.

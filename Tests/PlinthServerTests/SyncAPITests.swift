@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import PlinthCatalog
 import PlinthCore
 import PlinthRegistry
@@ -50,5 +51,42 @@ struct SyncAPITests {
         }
         try await client.shutdown()
         #expect(try await catalog.lookup(expected).verdict.verdict == .approved)
+    }
+}
+
+/// `POST /v1/check` with an image reference: the base found by layer ancestry.
+@Suite("Check images through the API", .serialized)
+struct CheckImageAPITests {
+    @Test func anApplicationImageIsJudgedByItsBase() async throws {
+        let registries = try await TestRegistries.shared()
+        let suffix = UUID().uuidString.lowercased().prefix(8)
+        try await registries.push("amd64", to: registries.anonymous, repository: "fixtures/apibase-\(suffix)", tag: "v1")
+        try await registries.push("app", to: registries.anonymous, repository: "fixtures/apiapp-\(suffix)", tag: "v1")
+        let database = try TestDatabase()
+        let catalog = Catalog(store: database.store)
+        let document = #"""
+            {"name":"api-base","title":"Base","repository":"\#(registries.anonymous)/fixtures/apibase-\#(suffix)","tags":["v1"],"status":"approved",
+             "os":{"family":"fixture","version":"1"},"platforms":["linux/amd64"],"workloads":[],"owner":"tests","rationale":"A base.",
+             "approval":{"policy":"automatic","grace_days":7}}
+            """#
+        _ = try await catalog.createImage(document: Data(document.utf8), actor: "setup", reason: nil)
+        let client = RegistryClient()
+        let runner = SyncRunner(catalog: catalog, client: client, concurrency: 2)
+        _ = try await runner.run(logger: Logger(label: "test"))
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry(), sync: runner))
+        try await app.test(.router) { http in
+            let body = #"{"items": [], "images": ["\#(registries.anonymous)/fixtures/apiapp-\#(suffix):v1", "not a reference"]}"#
+            let response = try await http.execute(uri: "/v1/check", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            let results = try #require(json["results"] as? [[String: Any]])
+            #expect(results.map { $0["verdict"] as? String } == ["approved", "invalid"])
+            #expect(results[0]["rebuild_needed"] as? Bool == false)
+            #expect((results[0]["reason"] as? String)?.hasPrefix("built on api-base") == true)
+            #expect(json["passed"] as? Bool == false)
+            let empty = try await http.execute(uri: "/v1/check", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"items": []}"#))
+            #expect(empty.status == .badRequest)
+        }
+        try await client.shutdown()
     }
 }
