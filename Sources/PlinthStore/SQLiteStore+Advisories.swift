@@ -58,7 +58,8 @@ extension SQLiteStore {
                       AND p.package IN (\(databaseQuestionMarks(count: chunk.count)))
                     """
                 let arguments = StatementArguments(ecosystems + chunk)
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
                     let affected = AffectedCoding.decode(row["affected"])
                     result.append(
                         StoredAffected(

@@ -1,4 +1,5 @@
 import Foundation
+import Foundation
 import Testing
 
 @testable import PlinthCore
@@ -46,5 +47,22 @@ struct HealthGradeTests {
         // Medium and low advisories do not move the grade.
         let medium = HealthGrade.Exposure(severity: .medium, published: Self.daysAgo(900))
         #expect(HealthGrade.grade(exposures: [medium], verdict: .approved, graceUntil: nil, now: Self.now).grade == .A)
+    }
+}
+
+@Suite("OSV times")
+struct OSVTimeTests {
+    @Test(arguments: ["2024-01-26T09:15:00Z", "2024-08-23T16:30:37.123Z", "1999-02-28T23:59:59Z", "2000-02-29T00:00:00.5Z", "2026-11-27T12:00:00Z"])
+    func theFastPathAgreesWithFoundation(text: String) throws {
+        let foundation = try Date.ISO8601FormatStyle(includingFractionalSeconds: text.contains(".")).parse(text)
+        let fast = try #require(OSVRecord.utcDate(text))
+        #expect(abs(fast.timeIntervalSince(foundation)) < 0.001)
+    }
+
+    @Test func otherFormsFallBackToFoundation() {
+        #expect(OSVRecord.utcDate("2024-01-26T09:15:00+02:00") == nil)
+        #expect(OSVRecord.date("2024-01-26T09:15:00+02:00") != nil)
+        #expect(OSVRecord.date("yesterday") == nil)
+        #expect(OSVRecord.utcDate("2024-13-26T09:15:00Z") == nil)
     }
 }
