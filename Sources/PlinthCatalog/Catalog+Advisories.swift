@@ -134,7 +134,7 @@ extension Catalog {
         var reported: Set<String> = []
         for stored in try await store.affected(ecosystems: ecosystem.names, packages: Set(sources.keys)) {
             guard let installed = sources[stored.package], !reported.contains(stored.advisoryID + "\u{0}" + stored.package),
-                OSVEvaluation.isAffected(installed.version, by: stored.affected, scheme: ecosystem.scheme)
+                stored.lists(installed.version) || OSVEvaluation.isAffected(installed.version, by: stored.affected, scheme: ecosystem.scheme)
             else { continue }
             reported.insert(stored.advisoryID + "\u{0}" + stored.package)
             findings.append(

@@ -9,6 +9,12 @@ import PlinthCore
 enum AffectedCoding {
     static let part: Character = "\u{1E}", item: Character = "\u{1F}"
 
+    /// Whether `version` is one of the `listed` versions (as `decode` returns them).
+    static func lists(_ listed: Substring, _ version: String) -> Bool {
+        guard !listed.isEmpty, listed.contains(version) else { return false }
+        return listed.split(separator: item).contains { $0 == version }
+    }
+
     static func encode(_ affected: OSVRecord.Affected) -> String {
         var parts = [(affected.versions ?? []).joined(separator: String(item))]
         for range in affected.ranges ?? [] where range.type == "ECOSYSTEM" {
@@ -23,9 +29,11 @@ enum AffectedCoding {
         return parts.joined(separator: String(part))
     }
 
-    static func decode(_ text: String) -> OSVRecord.Affected {
+    /// The entry's ranges, and its `versions` list still joined (split only when needed: long
+    /// lists are common, and splitting every one cost most of the matching time).
+    static func decode(_ text: String) -> (affected: OSVRecord.Affected, listed: Substring) {
         let parts = text.split(separator: part, omittingEmptySubsequences: false)
-        let versions = parts.first.map { $0.isEmpty ? [] : $0.split(separator: item).map(String.init) } ?? []
+        let listed = parts.first ?? ""
         let ranges = parts.dropFirst().map { encoded in
             OSVRecord.Range(
                 type: "ECOSYSTEM",
@@ -39,6 +47,6 @@ enum AffectedCoding {
                     }
                 })
         }
-        return OSVRecord.Affected(package: nil, ranges: ranges, versions: versions)
+        return (OSVRecord.Affected(package: nil, ranges: ranges, versions: nil), listed)
     }
 }

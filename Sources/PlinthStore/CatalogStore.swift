@@ -237,12 +237,19 @@ public struct StoredAffected: Sendable, Hashable {
     public var summary: String?
     public var ecosystem: String
     public var package: String
+    /// The entry's ranges (its `versions` list is in `listedVersions`).
     public var affected: OSVRecord.Affected
+    /// The entry's `versions`, joined as the store keeps them; ask `lists(_:)`.
+    var listedVersions: Substring
+
+    /// Whether the advisory lists `version` as affected (OSV `versions`).
+    public func lists(_ version: String) -> Bool { AffectedCoding.lists(listedVersions, version) }
 
     public init(
         advisoryID: String, severity: AdvisorySeverity, score: Double?, published: Date?, summary: String?, ecosystem: String, package: String,
-        affected: OSVRecord.Affected
+        affected: OSVRecord.Affected, listedVersions: Substring = ""
     ) {
+        self.listedVersions = listedVersions
         self.advisoryID = advisoryID
         self.severity = severity
         self.score = score

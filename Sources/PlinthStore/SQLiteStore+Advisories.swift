@@ -60,12 +60,12 @@ extension SQLiteStore {
                 let arguments = StatementArguments(ecosystems + chunk)
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
-                    let affected = AffectedCoding.decode(row["affected"])
+                    let (affected, listed) = AffectedCoding.decode(row["affected"])
                     result.append(
                         StoredAffected(
                             advisoryID: row["advisory_id"], severity: AdvisorySeverity(rawValue: row["severity"]) ?? .unknown, score: row["score"],
                             published: (row["published"] as String?).flatMap(OSVRecord.date), summary: row["summary"], ecosystem: row["ecosystem"],
-                            package: row["package"], affected: affected))
+                            package: row["package"], affected: affected, listedVersions: listed))
                 }
             }
             return result
