@@ -19,7 +19,7 @@ extension RegistryClient {
     }
 
     /// Reads an image's OS and packages from its layers (an image manifest's, in order): each
-    /// layer fetched (at most `maxLayerBytes`, verified against its digest), decompressed
+    /// layer streamed (at most `maxLayerBytes`, verified against its digest), decompressed
     /// (gzip or plain tar; zstd is refused with a clear error), its whiteouts applied to the
     /// layers below (`.wh.NAME` removes NAME, `.wh..wh..opq` empties its folder), then
     /// `os-release` (following its symlink), dpkg's `status` and `status.d/*`, and apk's
@@ -85,48 +85,22 @@ extension RegistryClient {
                 .invalidManifest, registry: registry,
                 message: type.contains("zstd") ? "unsupported layer compression: \(type)" : "layer \(layer.digest) has media type '\(type)', not a tar layer")
         }
-        let bytes = try await blob(registry: registry, path: path, digest: layer.digest, maxBytes: configuration.maxLayerBytes, logger: logger)
         var reader = TarReader(maxFileBytes: 64 << 20, wanted: Self.isWanted)
+        var gunzip = gzip ? try GzipStream(maxBytes: configuration.maxLayerBytes * 8) : nil
         do {
-            if gzip {
-                try Self.gunzip(bytes, maxBytes: configuration.maxLayerBytes * 8) { try reader.feed($0.readableBytesView) }
-            } else {
-                try reader.feed(bytes)
+            // Streamed: decompressed and read as it arrives; what was read is kept only if the
+            // whole blob hashes to its digest (streamBlob throws otherwise).
+            try await streamBlob(registry: registry, path: path, digest: layer.digest, maxBytes: configuration.maxLayerBytes, logger: logger) { chunk in
+                if gunzip != nil {
+                    try gunzip!.feed(chunk) { try reader.feed($0.readableBytesView) }
+                } else {
+                    try reader.feed(chunk.readableBytesView)
+                }
             }
         } catch let error as TarReader.Failure {
             throw RegistryError(.invalidManifest, registry: registry, message: "layer \(layer.digest): \(error.description)")
         }
         return reader.entries
-    }
-
-    /// Decompresses gzip (every member) in windows, handing each to `process`; at most `maxBytes` out.
-    static func gunzip(_ bytes: [UInt8], maxBytes: Int, process: (ByteBuffer) throws -> Void) throws {
-        var input = ByteBuffer(bytes: bytes)
-        var window = ByteBufferAllocator().buffer(capacity: 256 << 10)
-        var total = 0
-        let decompressor = try ZlibDecompressor(algorithm: .gzip)
-        while input.readableBytes > 0 {
-            let before = input.readableBytes
-            do {
-                try decompressor.inflate(from: &input, to: &window)
-            } catch let error as CompressNIOError where error == .bufferOverflow || error == .inputBufferOverflow {
-                // Window full (or input consumed): hand it on below.
-            } catch {
-                throw TarReader.Failure(description: "gzip data is corrupt (\(error))")
-            }
-            if window.readableBytes > 0 {
-                total += window.readableBytes
-                guard total <= maxBytes else { throw TarReader.Failure(description: "layer decompresses to more than \(maxBytes) bytes") }
-                try process(window)
-                window.clear()
-            } else if input.readableBytes == before {
-                // The stream ended with input left over: another gzip member, or trailing bytes.
-                try decompressor.reset()
-                let again = input.readableBytes
-                try? decompressor.inflate(from: &input, to: &window)
-                if input.readableBytes == again && window.readableBytes == 0 { break }
-            }
-        }
     }
 }
 

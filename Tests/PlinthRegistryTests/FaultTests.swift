@@ -177,4 +177,48 @@ struct FaultTests {
         #expect(storage.requests.count == 1)
         #expect(storage.requests.first?.authorization == nil)
     }
+
+    @Test func aStreamedLayerThatDoesNotMatchItsDigestYieldsNothing() async throws {
+        // A plain tar layer holding a dpkg status file, served under another digest.
+        let tar = try await TarReaderTests.archive(format: "USTAR_FORMAT", files: ["var/lib/dpkg/status": "Package: a\nVersion: 1\nStatus: install ok installed\n"])
+        let wrong = try Digest(parsing: "sha256:" + String(repeating: "1", count: 64))
+        let right = Digest.compute(.sha256, of: tar)
+        let fake = FakeRegistry()
+        fake.script("/v2/test/repo/blobs/\(wrong)", [.blob(tar)])
+        fake.script("/v2/test/repo/blobs/\(right)", [.blob(tar)])
+        let (failure, contents) = try await fake.run { address in
+            let client = Self.client()
+            let layer = { (digest: Digest) in Descriptor(mediaType: MediaType("application/vnd.oci.image.layer.v1.tar"), digest: digest, size: Int64(tar.count)) }
+            var failure: RegistryError?
+            do { _ = try await client.contents(registry: address, path: "test/repo", layers: [layer(wrong)], logger: Self.logger) } catch let error as RegistryError {
+                failure = error
+            }
+            let contents = try await client.contents(registry: address, path: "test/repo", layers: [layer(right)], logger: Self.logger)
+            try await client.shutdown()
+            return (failure, contents)
+        }
+        #expect(failure?.kind == .digestMismatch)
+        #expect(contents.packages.map(\.name) == ["a"])
+    }
+
+    @Test func aLayerOverItsBoundIsRefused() async throws {
+        let big = Array(repeating: UInt8(0), count: 4096)
+        let digest = Digest.compute(.sha256, of: big)
+        let fake = FakeRegistry()
+        fake.script("/v2/test/repo/blobs/\(digest)", [.blob(big)])
+        let failure = try await fake.run { address in
+            var configuration = RegistryConfiguration()
+            configuration.maxLayerBytes = 1024
+            let client = RegistryClient(configuration: configuration)
+            var failure: RegistryError?
+            do {
+                _ = try await client.contents(
+                    registry: address, path: "test/repo", layers: [Descriptor(mediaType: MediaType("application/vnd.oci.image.layer.v1.tar"), digest: digest, size: 4096)],
+                    logger: Self.logger)
+            } catch let error as RegistryError { failure = error }
+            try await client.shutdown()
+            return failure
+        }
+        #expect(failure?.kind == .tooLarge)
+    }
 }
