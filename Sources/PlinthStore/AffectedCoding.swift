@@ -11,8 +11,9 @@ enum AffectedCoding {
 
     /// Whether `version` is one of the `listed` versions (as `decode` returns them).
     static func lists(_ listed: Substring, _ version: String) -> Bool {
-        guard !listed.isEmpty, listed.contains(version) else { return false }
-        return listed.split(separator: item).contains { $0 == version }
+        let target = Array(version.utf8)
+        guard !listed.isEmpty, !target.isEmpty else { return false }
+        return listed.utf8.split(separator: 0x1F).contains { $0.elementsEqual(target) }
     }
 
     static func encode(_ affected: OSVRecord.Affected) -> String {
@@ -32,17 +33,19 @@ enum AffectedCoding {
     /// The entry's ranges, and its `versions` list still joined (split only when needed: long
     /// lists are common, and splitting every one cost most of the matching time).
     static func decode(_ text: String) -> (affected: OSVRecord.Affected, listed: Substring) {
-        let parts = text.split(separator: part, omittingEmptySubsequences: false)
-        let listed = parts.first ?? ""
+        // Split on the UTF-8 bytes of the separators: no grapheme breaking for ASCII control marks.
+        let utf8 = text.utf8
+        let parts = utf8.split(separator: 0x1E, omittingEmptySubsequences: false)
+        let listed = parts.first.map { Substring($0) } ?? ""
         let ranges = parts.dropFirst().map { encoded in
             OSVRecord.Range(
                 type: "ECOSYSTEM",
-                events: encoded.split(separator: item).map { event in
-                    let value = String(event.dropFirst())
+                events: encoded.split(separator: 0x1F).map { event in
+                    let value = String(Substring(event.dropFirst()))
                     switch event.first {
-                    case "i": return OSVRecord.Event(introduced: value)
-                    case "f": return OSVRecord.Event(fixed: value)
-                    case "l": return OSVRecord.Event(last_affected: value)
+                    case UInt8(ascii: "i"): return OSVRecord.Event(introduced: value)
+                    case UInt8(ascii: "f"): return OSVRecord.Event(fixed: value)
+                    case UInt8(ascii: "l"): return OSVRecord.Event(last_affected: value)
                     default: return OSVRecord.Event(limit: value)
                     }
                 })

@@ -81,3 +81,25 @@ extension AuditChain.Verification {
         return false
     }
 }
+
+@Suite("Affected entries as stored")
+struct AffectedCodingTests {
+    @Test func rangesAndVersionListsSurviveTheCompactForm() throws {
+        let affected = try JSONDecoder().decode(
+            OSVRecord.Affected.self,
+            from: Data(
+                #"""
+                {"versions": ["1.0-1", "1.0-10", "2:3.1~rc1"],
+                 "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2-1"}]},
+                            {"type": "GIT", "events": [{"introduced": "abc"}]},
+                            {"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"last_affected": "2.1"}, {"limit": "3"}]}]}
+                """#.utf8))
+        let (decoded, listed) = AffectedCoding.decode(AffectedCoding.encode(affected))
+        #expect(decoded.ranges == affected.ranges?.filter { $0.type == "ECOSYSTEM" })
+        #expect(AffectedCoding.lists(listed, "1.0-1"))
+        #expect(AffectedCoding.lists(listed, "2:3.1~rc1"))
+        #expect(!AffectedCoding.lists(listed, "1.0"))
+        #expect(!AffectedCoding.lists(listed, "1.0-1 "))
+        #expect(!AffectedCoding.lists("", "1.0-1"))
+    }
+}
