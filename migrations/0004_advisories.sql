@@ -1,5 +1,6 @@
--- OSV advisories, imported by `plinth advisories import`. `document` is the record as
--- imported; an import replaces a record only when its `modified` is newer.
+-- OSV advisories, imported by `plinth advisories import`; an import replaces a record only
+-- when its `modified` is newer. The fields matching reads are here; the record as imported is
+-- in advisory_documents, so that matching's reads stay on small rows.
 CREATE TABLE advisories (
     id          TEXT PRIMARY KEY NOT NULL,
     modified    TEXT NOT NULL,
@@ -7,7 +8,10 @@ CREATE TABLE advisories (
     withdrawn   TEXT,
     summary     TEXT,
     severity    TEXT NOT NULL CHECK (severity IN ('unknown', 'negligible', 'low', 'medium', 'high', 'critical')),
-    score       REAL,
+    score       REAL
+);
+CREATE TABLE advisory_documents (
+    id          TEXT PRIMARY KEY NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
     document    TEXT NOT NULL
 );
 

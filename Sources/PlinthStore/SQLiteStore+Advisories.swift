@@ -21,14 +21,9 @@ extension SQLiteStore {
                     outcome.added += 1
                 }
                 try db.execute(
-                    sql: """
-                        INSERT INTO advisories (id, modified, published, withdrawn, summary, severity, score, document)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        record.id, record.modified, record.published, record.withdrawn, record.summary, advisory.severity.rawValue, advisory.score,
-                        advisory.document,
-                    ])
+                    sql: "INSERT INTO advisories (id, modified, published, withdrawn, summary, severity, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [record.id, record.modified, record.published, record.withdrawn, record.summary, advisory.severity.rawValue, advisory.score])
+                try db.execute(sql: "INSERT INTO advisory_documents (id, document) VALUES (?, ?)", arguments: [record.id, advisory.document])
                 for affected in record.affected ?? [] {
                     guard let package = affected.package else { continue }
                     try db.execute(

@@ -16,9 +16,6 @@ public final class SQLiteStore: CatalogStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.label = "plinth"
-        // Memory-mapped reads: matching reads many pages of the advisory tables, and copying
-        // them through read(2) showed as a fifth of the advisory benchmark's time.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 268435456") }
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = try Migrations.migrator()
         let pending = try pool.read { db in try migrator.appliedMigrations(db) }
