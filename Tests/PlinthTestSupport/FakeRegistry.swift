@@ -22,6 +22,7 @@ public final class FakeRegistry: Sendable {
     }
 
     public struct Seen: Sendable {
+        public var method: String
         public var path: String
         public var authorization: String?
     }
@@ -71,7 +72,7 @@ public final class FakeRegistry: Sendable {
 
     func answer(_ request: Request) async throws -> Response {
         let path = request.uri.path
-        seen.withLock { $0.append(Seen(path: path, authorization: request.headers[.authorization])) }
+        seen.withLock { $0.append(Seen(method: request.method.rawValue, path: path, authorization: request.headers[.authorization])) }
         guard let reply = next(for: path) else { return Response(status: .notFound) }
         switch reply {
         case .manifest(let body, let mediaType, let digest, let extra):
