@@ -106,11 +106,7 @@ extension Catalog {
             reference = r
             finding.digest = r.digest
         }
-        let tracked = try await reference.asyncMap { r -> (entry: CatalogEntry, current: Digest?)? in
-            guard let tag = r.tag, let entry = try await store.entries().first(where: { $0.entry.repository == r.repository && $0.entry.tags.contains(tag) })?.entry
-            else { return nil }
-            return (entry, try await currentDigest(of: ImageReference(registry: r.registry, path: r.path, tag: tag, digest: nil)))
-        }
+        let tracked = try await reference.asyncMap { try await tracking($0) }
         guard let digest = finding.digest else {
             finding.currentDigest = tracked?.current
             if let tracked, let current = tracked.current {
@@ -155,10 +151,11 @@ extension Catalog {
                 result.skipped.append((base.line, base.written, "has no tag to pin"))
                 continue
             }
-            guard let current = try await currentDigest(of: ImageReference(registry: reference.registry, path: reference.path, tag: tag, digest: nil)) else {
-                let owner = try await store.entries().first { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) }?.entry.name
+            let tracked = try await tracking(reference)
+            guard let current = tracked?.current else {
                 result.skipped.append(
-                    (base.line, base.written, owner.map { "\($0) tracks it but has no approved digest for it yet" } ?? "not in the catalog: no entry tracks \(reference.repository):\(tag)"))
+                    (base.line, base.written,
+                     tracked.map { "\($0.entry.name) tracks it but has no approved digest for it yet" } ?? "not in the catalog: no entry tracks \(reference.repository):\(tag)"))
                 continue
             }
             if reference.digest == current { continue }

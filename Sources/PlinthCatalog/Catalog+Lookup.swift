@@ -78,9 +78,15 @@ extension Catalog {
 extension Catalog {
     /// The current approved digest of a tracked tag, if an entry tracks it and one is approved.
     public func currentDigest(of reference: ImageReference) async throws -> Digest? {
+        try await tracking(reference)?.current
+    }
+
+    /// The entry that tracks a reference's tag (its digest, if any, ignored), and that tag's
+    /// current approved digest, if it has one.
+    public func tracking(_ reference: ImageReference) async throws -> (entry: CatalogEntry, current: Digest?)? {
         guard let tag = reference.tag,
-            let entry = try await store.entries().first(where: { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) })
+            let entry = try await store.entries().first(where: { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) })?.entry
         else { return nil }
-        return try await history(of: entry.entry).first { $0.tag == tag }?.currentDigest
+        return (entry, try await history(of: entry).first { $0.tag == tag }?.currentDigest)
     }
 }
