@@ -15,8 +15,12 @@ extension RegistryClient {
     /// Paths whose contents layer reading keeps.
     static func isWanted(_ path: String) -> Bool {
         path == "etc/os-release" || path == "usr/lib/os-release" || path == "var/lib/dpkg/status" || path == "lib/apk/db/installed"
-            || path.hasPrefix("var/lib/dpkg/status.d/") || path == "var/lib/rpm/rpmdb.sqlite" || path == "var/lib/rpm/Packages"
+            || path.hasPrefix("var/lib/dpkg/status.d/")
     }
+
+    /// RPM databases: only whether one is there matters (their packages are not read), so
+    /// their contents are not kept.
+    static func isRPMDatabase(_ path: String) -> Bool { path == "var/lib/rpm/rpmdb.sqlite" || path == "var/lib/rpm/Packages" }
 
     /// Reads an image's OS and packages from its layers (an image manifest's, in order): each
     /// layer streamed (at most `maxLayerBytes`, verified against its digest), decompressed
@@ -42,7 +46,7 @@ extension RegistryClient {
             }
             for entry in entries where !(entry.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
                 if entry.kind == .directory { continue }
-                if Self.isWanted(entry.path) || entry.kind == .symlink && ["etc/os-release"].contains(entry.path) {
+                if Self.isWanted(entry.path) || Self.isRPMDatabase(entry.path) {
                     files[entry.path] = entry
                 } else {
                     files[entry.path] = nil
@@ -60,7 +64,7 @@ extension RegistryClient {
         if let installed = files["lib/apk/db/installed"]?.data {
             contents.packages += PackageDatabase.apkInstalled(String(decoding: installed, as: UTF8.self))
         }
-        if files["var/lib/rpm/rpmdb.sqlite"] != nil || files["var/lib/rpm/Packages"] != nil { contents.notes.append("rpm packages not read") }
+        if files.keys.contains(where: Self.isRPMDatabase) { contents.notes.append("rpm packages not read") }
         return contents
     }
 

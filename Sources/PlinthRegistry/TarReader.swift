@@ -114,7 +114,7 @@ struct TarReader {
             let path = Self.clean(paxPath ?? longName ?? name)
             let target = paxLink ?? longLink ?? (link.isEmpty ? nil : link)
             longName = nil; longLink = nil; paxPath = nil; paxLink = nil
-            var entry = Entry(path: path, kind: kind, linkTarget: target, data: nil)
+            let entry = Entry(path: path, kind: kind, linkTarget: target, data: nil)
             if kind == .file, wanted(path) {
                 guard size <= maxFileBytes else { throw Failure(description: "\(path) is \(size) bytes, over the \(maxFileBytes)-byte limit") }
                 collecting = []
@@ -124,7 +124,6 @@ struct TarReader {
                 collecting = nil
                 current = nil
                 entries.append(entry)
-                entry.data = nil
             }
         }
         if remaining == 0 { try finishContents() }

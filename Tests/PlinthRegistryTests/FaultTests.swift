@@ -223,4 +223,22 @@ struct FaultTests {
         }
         #expect(failure?.kind == .tooLarge)
     }
+
+    @Test func anRPMDatabaseIsNotedNotRead() async throws {
+        let tar = try await TarReaderTests.archive(format: "USTAR_FORMAT", files: ["var/lib/rpm/rpmdb.sqlite": "SQLite format 3", "etc/os-release": "ID=rhel\nVERSION_ID=9.4\n"])
+        let digest = Digest.compute(.sha256, of: tar)
+        let fake = FakeRegistry()
+        fake.script("/v2/test/repo/blobs/\(digest)", [.blob(tar)])
+        let contents = try await fake.run { address in
+            let client = Self.client()
+            let contents = try await client.contents(
+                registry: address, path: "test/repo", layers: [Descriptor(mediaType: MediaType("application/vnd.oci.image.layer.v1.tar"), digest: digest, size: Int64(tar.count))],
+                logger: Self.logger)
+            try await client.shutdown()
+            return contents
+        }
+        #expect(contents.notes == ["rpm packages not read"])
+        #expect(contents.packages.isEmpty)
+        #expect(contents.os?.id == "rhel")
+    }
 }
