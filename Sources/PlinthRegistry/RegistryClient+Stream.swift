@@ -18,31 +18,14 @@ extension RegistryClient {
     ) async throws {
         let scope = "repository:\(path):pull"
         var authorization = try await cachedAuthorization(registry: registry, scope: scope)
-        var url = baseURL(registry) + "/v2/\(path)/blobs/\(digest)"
-        guard let originalHost = URL(string: url)?.host else { throw RegistryError(.badRedirect, registry: registry, message: "invalid URL \(url)") }
+        let url = baseURL(registry) + "/v2/\(path)/blobs/\(digest)"
         var authenticated = false
-        var redirects = 0
         while true {
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "User-Agent", value: "plinth/0.1")
-            if let authorization, URL(string: url)?.host == originalHost { request.headers.add(name: "Authorization", value: authorization) }
-            let response: HTTPClientResponse
-            let prepared = request
-            do {
-                response = try await limit(for: registry).run {
-                    try await self.http.execute(prepared, deadline: .now() + .seconds(600), logger: nil)
-                }
-            } catch {
-                throw Self.transportError(error, registry: registry)
+            let current = authorization
+            let response = try await limit(for: registry).run {
+                try await self.response(.GET, url: url, registry: registry, accept: [], authorization: current, deadline: .now() + .seconds(600))
             }
             let status = Int(response.status.code)
-            if (300..<400).contains(status), let location = response.headers.first(name: "Location") {
-                redirects += 1
-                guard redirects <= configuration.maxRedirects, let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString, next.hasPrefix("http")
-                else { throw RegistryError(.badRedirect, registry: registry, status: status, message: "redirect to an invalid location or too many redirects") }
-                url = next
-                continue
-            }
             if status == 401, !authenticated {
                 authenticated = true
                 _ = try? await response.body.collect(upTo: 64 << 10)

@@ -129,11 +129,12 @@ extension RegistryClient {
         return (try? JSONDecoder().decode(Errors.self, from: Data(body.readableBytesView)))?.errors.map(\.code) ?? []
     }
 
-    /// One HTTP exchange, following redirects by hand: `Authorization` goes only to the host
-    /// it was meant for (a blob redirect to storage on another host gets none).
-    func perform(
-        _ method: HTTPMethod, url: String, registry: String, accept: [String], authorization: String?, maxBody: Int
-    ) async throws -> Exchange {
+    /// The response to a request (its body not yet read), following redirects by hand:
+    /// `Authorization` goes only to the host it was meant for (a blob redirect to storage on
+    /// another host gets none).
+    func response(
+        _ method: HTTPMethod, url: String, registry: String, accept: [String], authorization: String?, deadline: NIODeadline
+    ) async throws -> HTTPClientResponse {
         var url = url
         guard let originalHost = URL(string: url)?.host else {
             throw RegistryError(.badRedirect, registry: registry, message: "invalid URL \(url)")
@@ -141,14 +142,14 @@ extension RegistryClient {
         for _ in 0...configuration.maxRedirects {
             var request = HTTPClientRequest(url: url)
             request.method = method
-            request.headers.add(name: "Accept", value: accept.joined(separator: ", "))
+            if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
             request.headers.add(name: "User-Agent", value: "plinth/0.1")
             if let authorization, URL(string: url)?.host == originalHost {
                 request.headers.add(name: "Authorization", value: authorization)
             }
             let response: HTTPClientResponse
             do {
-                response = try await http.execute(request, deadline: .now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000), logger: nil)
+                response = try await http.execute(request, deadline: deadline, logger: nil)
             } catch {
                 throw Self.transportError(error, registry: registry)
             }
@@ -160,6 +161,20 @@ extension RegistryClient {
                 url = next
                 continue
             }
+            return response
+        }
+        throw RegistryError(.badRedirect, registry: registry, message: "more than \(configuration.maxRedirects) redirects")
+    }
+
+    /// One HTTP exchange (redirects followed), its body read up to `maxBody`.
+    func perform(
+        _ method: HTTPMethod, url: String, registry: String, accept: [String], authorization: String?, maxBody: Int
+    ) async throws -> Exchange {
+        do {
+            let response = try await self.response(
+                method, url: url, registry: registry, accept: accept, authorization: authorization,
+                deadline: .now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000))
+            let status = Int(response.status.code)
             let limit = (200..<300).contains(status) ? maxBody : 64 << 10
             if method == .HEAD { return Exchange(status: status, headers: response.headers, body: ByteBuffer()) }
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
@@ -179,7 +194,6 @@ extension RegistryClient {
                 throw Self.transportError(error, registry: registry, whileReading: true)
             }
         }
-        throw RegistryError(.badRedirect, registry: registry, message: "more than \(configuration.maxRedirects) redirects")
     }
 
     static func transportError(_ error: any Error, registry: String, whileReading: Bool = false) -> RegistryError {
