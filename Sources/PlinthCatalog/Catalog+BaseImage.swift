@@ -18,7 +18,7 @@ public struct BaseIdentification: Sendable, Hashable {
     public var answer: DigestAnswer?
     /// The base's tag has moved on: rebuild on `answer.currentDigest`.
     public var rebuildNeeded: Bool
-    public var passes: Bool
+    /// What was found, for a person; whether it passes is `Catalog.judgeBuiltImage`'s to say.
     public var reason: String
 }
 
@@ -48,7 +48,7 @@ extension Catalog {
 
         var result = BaseIdentification(
             image: reference.description, manifest: top.digest, base: nil, claimedDigest: claimed, claimedName: claimedName, answer: nil,
-            rebuildNeeded: false, passes: false, reason: "")
+            rebuildNeeded: false, reason: "")
         // Layer ancestry: the longest cataloged layer list the image's begins with.
         if let first = diffIDs.first {
             let candidates = try await store.manifests(withFirstLayer: first).filter { diffIDs.starts(with: $0.value) && $0.value.count < diffIDs.count }
@@ -66,7 +66,6 @@ extension Catalog {
         result.answer = answer
         let index = answer.index ?? base
         result.rebuildNeeded = answer.currentDigest.map { $0 != index } ?? false
-        result.passes = answer.verdict.verdict == .approved && !result.rebuildNeeded
         var reason = "built on \(answer.verdict.standings.first.map { "\($0.image) (\($0.repository):\($0.tag))" } ?? base.description): \(answer.verdict.verdict.rawValue)"
         if result.rebuildNeeded, let current = answer.currentDigest { reason += "; rebuild needed: the tag now points at \(current)" }
         if let claimed, claimed != base, claimed != index { reason += "; note: it claims \(claimed), but its layers say \(base)" }

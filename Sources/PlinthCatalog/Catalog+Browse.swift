@@ -154,7 +154,7 @@ extension Catalog {
         let observations = try await store.history(of: entry.name)
         let approvals = try await store.approvals(of: entry.name)
         let moment = now()
-        let revocations = try await store.revocations()
+        let revocations = try await revocationsInForce(now: moment)
         let states = try await store.syncStates(of: entry.name)
         let holds = try await store.holds(of: entry.name)
         return entry.tags.map { tag in

@@ -86,6 +86,7 @@ extension Catalog {
     public func approve(_ digest: Digest, image: String?, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: false)
         let image = try await owningImage(of: digest, named: image)
+        try await refuseRevoked(digest, "approved")
         try await commitCuration(ChangeSet(curations: [Curation(.approve(image: image, digest: digest), by: actor, at: now(), reason: reason)]))
     }
 
@@ -95,9 +96,16 @@ extension Catalog {
         try await commitCuration(ChangeSet(curations: [Curation(.revoke(digest: digest), by: actor, at: now(), reason: reason)]))
     }
 
+    /// Lifts a revocation made by mistake; a reason is required.
+    public func liftRevocation(of digest: Digest, actor: String, reason: String?) async throws {
+        try Self.checkReason(reason, required: true)
+        try await commitCuration(ChangeSet(curations: [Curation(.liftRevocation(digest: digest), by: actor, at: now(), reason: reason)]))
+    }
+
     /// Holds a tag at an earlier approved digest (rollback); a reason is required.
     public func hold(image: String, tag: String, at digest: Digest, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: true)
+        try await refuseRevoked(digest, "held at")
         try await commitCuration(ChangeSet(curations: [Curation(.hold(image: image, tag: tag, digest: digest), by: actor, at: now(), reason: reason)]))
     }
 
@@ -107,6 +115,16 @@ extension Catalog {
     }
 
     // MARK: Helpers
+
+    /// A revoked digest (or an index listing a revoked platform manifest) is neither approved
+    /// nor held at: the catalog's rule, whichever store keeps the records.
+    func refuseRevoked(_ digest: Digest, _ what: String) async throws {
+        guard let revocation = try await revocationsInForce(now: now())[digest] else { return }
+        if let manifest = revocation.manifest, let platform = revocation.platform {
+            throw CurationError.conflict("digest \(digest) lists the revoked \(platform) manifest \(manifest); it cannot be \(what)")
+        }
+        throw CurationError.conflict("digest \(digest) is revoked; a revoked digest cannot be \(what)")
+    }
 
     /// Commits, with the store's refusals as curation errors.
     func commitCuration(_ changes: ChangeSet) async throws {

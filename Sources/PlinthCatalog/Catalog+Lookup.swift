@@ -45,15 +45,25 @@ extension Catalog {
     }
 
     func computeAnswer(_ digest: Digest, now moment: Date) async throws -> DigestAnswer {
+        let revocations = try await revocationsInForce(now: moment)
         if let facts = try await store.facts(about: digest), !facts.lineages.isEmpty {
-            return answer(for: digest, facts: facts, now: moment)
+            return answer(for: digest, facts: facts, revocations: revocations, now: moment)
         }
         var best: DigestAnswer?
         for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
             guard let facts = try await store.facts(about: parent.index), !facts.lineages.isEmpty else { continue }
-            var candidate = answer(for: parent.index, facts: facts, now: moment)
+            var candidate = answer(for: parent.index, facts: facts, revocations: revocations, now: moment)
             candidate.digest = digest
             candidate.verdict.digest = digest
+            // A platform manifest follows its index; its own revocation, if it has one, is the
+            // reason (the index's names this manifest then).
+            if let own = revocations[digest] {
+                candidate.verdict.revocation = own
+                candidate.verdict.verdict = .revoked
+            } else if var inherited = candidate.verdict.revocation, inherited.manifest == nil {
+                inherited.index = parent.index
+                candidate.verdict.revocation = inherited
+            }
             candidate.kind = .manifest
             candidate.mediaType = parent.child.mediaType
             candidate.platform = parent.child.platform
@@ -62,16 +72,39 @@ extension Catalog {
             if best == nil || candidate.verdict.verdict.rank < best!.verdict.verdict.rank { best = candidate }
         }
         if let best { return best }
-        return DigestAnswer(
+        var unknown = DigestAnswer(
             digest: digest, verdict: .unknown(digest), kind: nil,
             mediaType: nil, platform: nil, index: nil, platforms: [], firstSeen: nil, lastSeen: nil)
+        if let revocation = revocations[digest] {
+            unknown.verdict.verdict = .revoked
+            unknown.verdict.revocation = revocation
+        }
+        return unknown
     }
 
-    func answer(for digest: Digest, facts: DigestFacts, now moment: Date) -> DigestAnswer {
-        let verdict = VerdictRules.evaluate(digest, lineages: facts.lineages, revocations: facts.revocations, now: moment)
+    func answer(for digest: Digest, facts: DigestFacts, revocations: [Digest: Revocation], now moment: Date) -> DigestAnswer {
+        let verdict = VerdictRules.evaluate(digest, lineages: facts.lineages, revocations: revocations, now: moment)
         return DigestAnswer(
             digest: digest, verdict: verdict, kind: facts.mediaType?.isIndex == true ? .index : .manifest, mediaType: facts.mediaType,
             platform: nil, index: nil, platforms: facts.children.filter { !$0.isAttestation }, firstSeen: facts.firstSeen, lastSeen: facts.lastSeen)
+    }
+
+    /// The revocations that hold: those curators recorded, and each index that lists a
+    /// revoked platform manifest (`VerdictRules.effectiveRevocations`). Revocations are few;
+    /// the map is kept until the store changes.
+    func revocationsInForce(now moment: Date) async throws -> [Digest: Revocation] {
+        let generation = await store.generation()
+        if let cached = cache.revocations(generation: generation, now: moment) { return cached }
+        let recorded = try await store.revocations()
+        var listings: [PlatformListing] = []
+        for digest in recorded.keys {
+            for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
+                listings.append(PlatformListing(index: parent.index, manifest: digest, platform: parent.child.platform))
+            }
+        }
+        let inForce = VerdictRules.effectiveRevocations(recorded, listings: listings)
+        cache.store(revocations: inForce, generation: generation, now: moment)
+        return inForce
     }
 }
 

@@ -25,6 +25,19 @@ final class VerdictCache: Sendable {
     static let ttl: TimeInterval = 1
     static let capacity = 10_000
     private let slots = Mutex<[Digest: Slot]>([:])
+    /// The revocations in force, kept like an answer (same generation, same `ttl`).
+    private let revocationsSlot = Mutex<(generation: UInt64, freshUntil: Date, value: [Digest: Revocation])?>(nil)
+
+    func revocations(generation: UInt64, now: Date) -> [Digest: Revocation]? {
+        revocationsSlot.withLock { slot in
+            guard let slot, slot.generation == generation, now < slot.freshUntil else { return nil }
+            return slot.value
+        }
+    }
+
+    func store(revocations: [Digest: Revocation], generation: UInt64, now: Date) {
+        revocationsSlot.withLock { $0 = (generation, now.addingTimeInterval(Self.ttl), revocations) }
+    }
 
     /// The cached answer, or nil when the caller must compute (and then `store`) it.
     func answer(for digest: Digest, generation: UInt64, now: Date) -> DigestAnswer? {

@@ -1,8 +1,8 @@
 /// A reference to an image in a registry, parsed and normalised the way Docker's
 /// reference grammar does (distribution/reference `ParseNormalizedNamed`):
 /// `debian` is `docker.io/library/debian:latest`, `index.docker.io` is `docker.io`,
-/// a first path component is a registry host only when it has a `.` or a `:` or is
-/// `localhost`, and a reference may carry a tag, a digest or both.
+/// a first path component is a registry host only when it has a `.` or a `:`, is
+/// `localhost` or has an upper-case letter, and a reference may carry a tag, a digest or both.
 public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case empty
@@ -83,7 +83,11 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         var path = String(rest)
         if let slash = rest.firstIndex(of: "/") {
             let first = rest[..<slash]
-            if first.contains(".") || first.contains(":") || first == "localhost" || first.first == "[" {
+            // distribution/reference `splitDockerDomain`: a host has a '.' or a ':', is
+            // `localhost`, or is not all lower case (`Foo/bar` is the registry `Foo`).
+            if first.contains(".") || first.contains(":") || first == "localhost" || first.first == "["
+                || first.contains(where: { $0.isUppercase })
+            {
                 guard Self.isValidDomain(first) else { throw .invalidFormat(text) }
                 registry = String(first)
                 path = String(rest[rest.index(after: slash)...])
@@ -101,7 +105,8 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
             }
             throw .invalidFormat(text)
         }
-        let nameLength = registry == Self.dockerHub ? path.count : registry.count + 1 + path.count
+        // The bound is on the path alone, as distribution/reference counts it since v0.6.0.
+        let nameLength = path.utf8.count
         guard nameLength <= 255 else { throw .nameTooLong(nameLength) }
         if text.utf8.count == 64, text.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
             throw .nameIsDigestHex(text)
@@ -145,7 +150,8 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         if domain.first == "[" {
             guard let close = domain.firstIndex(of: "]") else { return false }
             let address = domain[domain.index(after: domain.startIndex)..<close]
-            guard !address.isEmpty, address.contains(":"), address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." })
+            // `\[[a-fA-F0-9:]+\]`: no embedded IPv4 form, no zone.
+            guard !address.isEmpty, address.contains(":"), address.allSatisfy({ $0.isHexDigit || $0 == ":" })
             else { return false }
             let after = domain[domain.index(after: close)...]
             if after.isEmpty { return true }
@@ -164,8 +170,9 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `[0-9]+`, as the grammar has it (it bounds no length).
     static func isValidPort(_ port: Substring) -> Bool {
-        !port.isEmpty && port.count <= 5 && port.allSatisfy(\.isASCIIDigit)
+        !port.isEmpty && port.allSatisfy(\.isASCIIDigit)
     }
 }
 

@@ -38,11 +38,33 @@ public struct Revocation: Hashable, Sendable, Codable {
     public var by: String
     public var at: Date
     public var reason: String
+    /// Set on an index's revocation that comes from one of its platform manifests: the
+    /// revoked manifest, which pulling the index on `platform` yields.
+    public var manifest: Digest?
+    public var platform: Platform?
+    /// Set on a platform manifest's revocation that comes from the index listing it.
+    public var index: Digest?
 
-    public init(by: String, at: Date, reason: String) {
+    public init(by: String, at: Date, reason: String, manifest: Digest? = nil, platform: Platform? = nil, index: Digest? = nil) {
         self.by = by
         self.at = at
         self.reason = reason
+        self.manifest = manifest
+        self.platform = platform
+        self.index = index
+    }
+}
+
+/// An index listing a platform manifest: the edge a platform manifest's revocation climbs.
+public struct PlatformListing: Hashable, Sendable {
+    public var index: Digest
+    public var manifest: Digest
+    public var platform: Platform
+
+    public init(index: Digest, manifest: Digest, platform: Platform) {
+        self.index = index
+        self.manifest = manifest
+        self.platform = platform
     }
 }
 
@@ -134,6 +156,28 @@ public struct DigestVerdict: Hashable, Sendable {
 
 /// The verdict rules of SPEC "Vocabulary", as pure functions of what was seen and decided.
 public enum VerdictRules {
+    /// The revocations that hold, from those curators recorded: each revoked digest, and
+    /// every index that lists a revoked platform manifest (pulling that index on the
+    /// platform yields the revoked manifest), naming the manifest and its platform. An
+    /// index's own revocation wins over one it inherits; of several inherited ones, the
+    /// earliest. A revoked index's platform manifests follow their index (see `evaluate`'s
+    /// callers), so revoking either end withdraws both.
+    ///
+    /// - Parameter listings: the indexes listing each revoked digest (attestations left out).
+    public static func effectiveRevocations(_ recorded: [Digest: Revocation], listings: [PlatformListing]) -> [Digest: Revocation] {
+        var result = recorded
+        for listing in listings.sorted(by: { ($0.index.description, $0.platform.description) < ($1.index.description, $1.platform.description) }) {
+            guard result[listing.index] == nil || result[listing.index]?.manifest != nil, var revocation = recorded[listing.manifest],
+                !listing.platform.isAttestation
+            else { continue }
+            if let existing = result[listing.index], existing.at <= revocation.at { continue }
+            revocation.manifest = listing.manifest
+            revocation.platform = listing.platform
+            result[listing.index] = revocation
+        }
+        return result
+    }
+
     /// Judges `digest` against every tag lineage that contains it. `revocations` holds at
     /// least every revoked digest of those lineages (a revoked digest is never current).
     ///

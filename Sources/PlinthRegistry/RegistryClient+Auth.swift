@@ -71,16 +71,11 @@ extension RegistryClient {
         guard let url = components.url?.absoluteString else {
             throw RegistryError(.invalidAuthentication, registry: registry, message: "cannot build a token URL from realm \(realm)")
         }
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "User-Agent", value: "plinth/0.1")
-        if let credentials { request.headers.add(name: "Authorization", value: credentials.basicAuthorization) }
         let started = ContinuousClock.now
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, deadline: .now() + .seconds(Int64(configuration.requestTimeout.components.seconds)), logger: nil)
-        } catch {
-            throw Self.transportError(error, registry: registry)
-        }
+        // Redirects followed as for the registry: the credentials stay with the realm's origin.
+        let response = try await self.response(
+            .GET, url: url, registry: registry, accept: [], authorization: credentials?.basicAuthorization,
+            deadline: .now() + .seconds(Int64(configuration.requestTimeout.components.seconds)))
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: 64 << 10) } catch {
             throw RegistryError(.invalidAuthentication, registry: registry, message: "token answer too large or broken: \(error)")

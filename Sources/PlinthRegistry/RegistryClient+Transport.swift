@@ -129,24 +129,28 @@ extension RegistryClient {
         return (try? JSONDecoder().decode(Errors.self, from: Data(body.readableBytesView)))?.errors.map(\.code) ?? []
     }
 
-    /// The response to a request (its body not yet read), following redirects by hand:
-    /// `Authorization` goes only to the host it was meant for (a blob redirect to storage on
-    /// another host gets none).
+    /// The response to a request (its body not yet read), following redirects by hand.
+    ///
+    /// Credentials follow the origin, as AsyncHTTPClient's own redirect handling decides it
+    /// (`RedirectState`: scheme, host and port): once a redirect leaves the origin the request
+    /// was meant for, `Authorization` is dropped for the rest of the chain, so a blob
+    /// redirect to storage elsewhere, or to another port, gets none. A redirect from https to
+    /// http is refused, credentials or not. The library's redirect following cannot refuse
+    /// that downgrade, hence this loop.
     func response(
         _ method: HTTPMethod, url: String, registry: String, accept: [String], authorization: String?, deadline: NIODeadline
     ) async throws -> HTTPClientResponse {
         var url = url
-        guard let originalHost = URL(string: url)?.host else {
+        guard let start = Origin(url) else {
             throw RegistryError(.badRedirect, registry: registry, message: "invalid URL \(url)")
         }
+        var credentials = authorization
         for _ in 0...configuration.maxRedirects {
             var request = HTTPClientRequest(url: url)
             request.method = method
             if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
             request.headers.add(name: "User-Agent", value: "plinth/0.1")
-            if let authorization, URL(string: url)?.host == originalHost {
-                request.headers.add(name: "Authorization", value: authorization)
-            }
+            if let credentials { request.headers.add(name: "Authorization", value: credentials) }
             let response: HTTPClientResponse
             do {
                 response = try await http.execute(request, deadline: deadline, logger: nil)
@@ -155,15 +159,37 @@ extension RegistryClient {
             }
             let status = Int(response.status.code)
             if (300..<400).contains(status), let location = response.headers.first(name: "Location") {
-                guard let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString, next.hasPrefix("http") else {
+                guard let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString, let origin = Origin(next) else {
                     throw RegistryError(.badRedirect, registry: registry, status: status, message: "redirect to an invalid location '\(location.prefix(100))'")
                 }
+                if let current = Origin(url), current.scheme == "https", origin.scheme == "http" {
+                    throw RegistryError(
+                        .badRedirect, registry: registry, status: status,
+                        message: "refused a redirect from https to http (\(origin.host):\(origin.port)): it would send the request in clear text")
+                }
+                if origin != start { credentials = nil }
                 url = next
                 continue
             }
             return response
         }
         throw RegistryError(.badRedirect, registry: registry, message: "more than \(configuration.maxRedirects) redirects")
+    }
+
+    /// RFC 6454's origin of an http(s) URL: scheme, host (lower-cased) and port (the scheme's
+    /// default when none is written, so `https://r` and `https://r:443` are one origin).
+    struct Origin: Hashable {
+        var scheme: String
+        var host: String
+        var port: Int
+
+        init?(_ text: String) {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+            else { return nil }
+            self.scheme = scheme
+            self.host = host.lowercased()
+            self.port = url.port ?? (scheme == "https" ? 443 : 80)
+        }
     }
 
     /// One HTTP exchange (redirects followed), its body read up to `maxBody`.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import PlinthCore
 import Synchronization
 
@@ -40,6 +41,11 @@ public final class RegistryClient: Sendable {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.requestTimeout.components.seconds))))
         http.decompression = .disabled
+        if !configuration.additionalTrustRoots.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = configuration.additionalTrustRoots.map { .file($0) }
+            http.tlsConfiguration = tls
+        }
         // A refused connection fails the request at once; our own retry loop (with backoff and
         // its attempt limit) decides whether to try again, instead of the pool retrying until
         // the deadline.

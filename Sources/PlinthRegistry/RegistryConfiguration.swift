@@ -26,6 +26,9 @@ public struct RegistryConfiguration: Sendable {
     public var maxRetryAfter: Duration = .seconds(60)
     /// Redirects followed for one request.
     public var maxRedirects = 5
+    /// PEM files of certificate authorities trusted for registries' TLS besides the system's
+    /// (`--registry-ca`, `PLINTH_REGISTRY_CA`): a private registry's own CA.
+    public var additionalTrustRoots: [String] = []
 
     public init() {}
 }

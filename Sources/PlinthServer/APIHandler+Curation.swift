@@ -47,6 +47,13 @@ extension APIHandler {
         return .ok(.init(body: .json(Representation.digest(try await catalog.lookup(digest)))))
     }
 
+    func liftRevocation(_ input: Operations.LiftRevocation.Input) async throws -> Operations.LiftRevocation.Output {
+        let principal = try RequestAuth.require(.curator)
+        let digest = try Self.digest(input.path.digest)
+        try await catalog.liftRevocation(of: digest, actor: principal.actor, reason: input.query.reason)
+        return .ok(.init(body: .json(Representation.digest(try await catalog.lookup(digest)))))
+    }
+
     func holdTag(_ input: Operations.HoldTag.Input) async throws -> Operations.HoldTag.Output {
         let principal = try RequestAuth.require(.curator)
         let name = try Self.validName(input.path.name)

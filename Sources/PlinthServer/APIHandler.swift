@@ -127,30 +127,16 @@ struct APIHandler: APIProtocol {
                 return .badRequest(.init(body: .applicationProblemJson(problem)))
             }
         }
-        let results = try await catalog.check(body.items)
-        var passed = results.allSatisfy(\.passes)
-        var answers = results.map(Representation.checkResult)
+        let policy = Representation.gatePolicy(body.policy)
+        var results = try await catalog.judge(body.items, policy: policy)
         if !images.isEmpty {
             guard let client = sync?.client else { throw CurationError.conflict("this server has no registry client to read images with") }
             for image in images {
-                var result = Components.Schemas.CheckResult(input: image, verdict: .invalid, reason: "")
-                do {
-                    let reference = try ImageReference(parsing: image)
-                    result.reference = reference.description
-                    let base = try await catalog.identifyBase(of: reference, platform: platform, client: client, logger: logger)
-                    result.digest = base.base?.description
-                    result.verdict = .init(rawValue: base.answer?.verdict.verdict.rawValue ?? "unknown") ?? .unknown
-                    result.currentDigest = base.answer?.currentDigest?.description
-                    result.rebuildNeeded = base.rebuildNeeded
-                    result.reason = base.reason
-                    passed = passed && base.passes
-                } catch {
-                    result.reason = (error as? CustomStringConvertible)?.description ?? "\(error)"
-                    passed = false
-                }
-                answers.append(result)
+                results.append(try await catalog.judgeBuiltImage(image, platform: platform, client: client, policy: policy, logger: logger))
             }
         }
+        let passed = results.allSatisfy(\.passes)
+        let answers = results.map(Representation.checkResult)
         return .ok(.init(body: .json(.init(passed: passed, results: answers))))
     }
 

@@ -7,7 +7,7 @@ import NIOPosix
 public import PlinthCatalog
 public import Prometheus
 
-/// Where the server listens.
+/// Where the server listens, and how long and how many connections it holds.
 public struct ServerSettings: Sendable {
     public var hostname: String
     public var port: Int
@@ -15,12 +15,26 @@ public struct ServerSettings: Sendable {
     public var eventLoopThreads: Int?
     /// Reads need a token too (`--auth-reads`).
     public var authReads: Bool
+    /// A connection with no complete request for this long is closed: an idle keep-alive
+    /// connection, or a client that has not finished its request head (`--idle-timeout`).
+    public var idleTimeout: Duration
+    /// Connections held open at once; more are closed as soon as they are accepted
+    /// (`--max-connections`).
+    public var maxConnections: Int
 
-    public init(hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil, authReads: Bool = false) {
+    public static let defaultIdleTimeout: Duration = .seconds(30)
+    public static let defaultMaxConnections = 4096
+
+    public init(
+        hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil, authReads: Bool = false,
+        idleTimeout: Duration = ServerSettings.defaultIdleTimeout, maxConnections: Int = ServerSettings.defaultMaxConnections
+    ) {
         self.hostname = hostname
         self.port = port
         self.eventLoopThreads = eventLoopThreads
         self.authReads = authReads
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
 }
 
@@ -58,8 +72,12 @@ public enum PlinthApplication {
     public static func make(
         catalog: Catalog, settings: ServerSettings, metrics: PrometheusCollectorRegistry, sync: SyncRunner?, logger: Logger
     ) throws -> some ApplicationProtocol {
-        Application(
+        let limit = ConnectionLimit(maximum: settings.maxConnections)
+        return Application(
             router: try router(catalog: catalog, metrics: metrics, sync: sync, authReads: settings.authReads, logger: logger),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [limit.handler()], idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1))))),
             configuration: .init(address: .hostname(settings.hostname, port: settings.port), serverName: "plinth"),
             eventLoopGroupProvider: settings.eventLoopThreads.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0)) } ?? .singleton,
             logger: logger)

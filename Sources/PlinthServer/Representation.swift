@@ -58,7 +58,7 @@ enum Representation {
                 ? answer.platforms.map { .init(platform: $0.platform.description, digest: $0.digest.description, mediaType: $0.mediaType.rawValue) }
                 : nil,
             currentDigest: verdict.currentDigest?.description, approval: approval(best?.approval), graceUntil: verdict.graceUntil,
-            revocation: verdict.revocation.map { .init(by: $0.by, at: $0.at, reason: $0.reason) },
+            revocation: verdict.revocation.map { .init(by: $0.by, at: $0.at, reason: $0.reason, manifest: $0.manifest?.description, platform: $0.platform?.description, index: $0.index?.description) },
             firstSeen: answer.firstSeen, lastSeen: answer.lastSeen,
             standings: verdict.standings.map { s in
                 S.Standing(
@@ -102,16 +102,16 @@ enum Representation {
             advisoriesIntroduced: d.advisoriesIntroduced, notes: d.notes.isEmpty ? nil : d.notes)
     }
 
-    static func checkResult(_ r: CheckResult) -> S.CheckResult {
-        let verdict: S.CheckResult.VerdictPayload =
-            switch r.outcome {
-            case .unpinned: .unpinned
-            case .invalid: .invalid
-            case .verdict(let v): .init(rawValue: v.rawValue)!
-            }
-        return S.CheckResult(
-            input: r.input, reference: r.reference?.description, digest: r.digest?.description, verdict: verdict,
-            currentDigest: r.currentDigest?.description, reason: r.reason)
+    static func checkResult(_ j: Judgment) -> S.CheckResult {
+        S.CheckResult(
+            input: j.input, reference: j.reference?.description, digest: j.digest?.description, verdict: .init(rawValue: j.outcome.description)!,
+            currentDigest: j.currentDigest?.description, reason: j.reason, passes: j.passes, rebuildNeeded: j.rebuildNeeded)
+    }
+
+    static func gatePolicy(_ p: S.GatePolicy?) -> GatePolicy {
+        GatePolicy(
+            allowUnpinnedTracked: p?.allowUnpinnedTracked ?? false, minimumGrade: p?.minGrade.flatMap { HealthGrade(rawValue: $0.rawValue) },
+            failOnDeprecated: p?.failOnDeprecated ?? false, failOnRebuildNeeded: p?.failOnRebuild ?? false)
     }
 
     static func hold(_ hold: Hold, tag: String) -> S.Hold {
@@ -196,4 +196,6 @@ public enum APIJSON {
     }
     public static func syncReport(_ outcomes: [TagSyncOutcome]) throws -> Data { try encoder.encode(Representation.syncReport(outcomes)) }
     public static func diff(_ diff: DigestDiff) throws -> Data { try encoder.encode(Representation.diff(diff)) }
+    /// A judgment as `POST /v1/check` gives it, so that the CLI prints the same fields.
+    public static func judgment(_ judgment: Judgment) throws -> Data { try encoder.encode(Representation.checkResult(judgment)) }
 }

@@ -94,7 +94,7 @@ public struct AuditEvent: Hashable, Sendable {
     public var at: Date
     public var actor: String
     /// `image.create`, `image.update`, `image.deprecate`, `image.retire`, `digest.approve`,
-    /// `digest.revoke`, `tag.hold`, `tag.release`, `token.create`, `token.revoke`.
+    /// `digest.revoke`, `digest.unrevoke`, `tag.hold`, `tag.release`, `token.create`, `token.revoke`.
     public var action: String
     /// What changed: an entry name, a digest, `name:tag`, or a token name.
     public var subject: String
@@ -159,6 +159,8 @@ public struct Curation: Hashable, Sendable {
         case approve(image: String, digest: Digest)
         /// Withdraw a digest everywhere it appears.
         case revoke(digest: Digest)
+        /// Lift a revocation made by mistake: the digest is judged as if never revoked.
+        case liftRevocation(digest: Digest)
         /// Mark an advisory as not affecting the entry, until `expires`.
         case except(image: String, advisory: String, expires: Date)
         /// Hold a tag of the entry at an approved digest it pointed at before.

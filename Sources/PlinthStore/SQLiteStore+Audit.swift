@@ -65,13 +65,16 @@ extension SQLiteStore {
             add("at < ?", filter.until.map(Timestamp.format))
             add("id < ?", filter.before)
             if let image = filter.image {
-                // The entry's own events, and those about digests its tags pointed at (revocations).
+                // The entry's own events, and those about digests its tags pointed at and their
+                // platform manifests (revocations and their lifting).
                 conditions.append(
                     """
                     (image = ? OR subject IN (SELECT o.digest FROM observations o
+                        JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag WHERE t.image_name = ?)
+                     OR subject IN (SELECT c.child_digest FROM index_children c JOIN observations o ON o.digest = c.index_digest
                         JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag WHERE t.image_name = ?))
                     """)
-                arguments += [image, image]
+                arguments += [image, image, image]
             }
             let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit]

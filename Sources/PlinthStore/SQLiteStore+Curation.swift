@@ -47,6 +47,16 @@ extension SQLiteStore {
                     after: JSONText.object(["revoked_by": curation.by, "revoked_at": at])),
                 db)
 
+        case .liftRevocation(let digest):
+            guard let before = try revocation(of: digest, db) else { throw StoreError.notFound("a revocation of \(digest)") }
+            guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("lifting a revocation needs a reason") }
+            try db.execute(sql: "DELETE FROM revocations WHERE digest = ?", arguments: [digest.description])
+            try append(
+                AuditEvent(
+                    at: curation.at, actor: curation.by, action: "digest.unrevoke", subject: digest.description, reason: reason,
+                    before: JSONText.object(["revoked_by": before.by, "revoked_at": Timestamp.format(before.at), "reason": before.reason])),
+                db)
+
         case .hold(let image, let tag, let digest):
             try requireTag(image: image, tag: tag, db)
             guard try seen(digest, image: image, tag: tag, db) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlinthCatalog
 import PlinthCore
+import PlinthServer
 import PlinthStore
 import PlinthRegistry
 import Logging
@@ -63,6 +64,9 @@ struct Check: AsyncParsableCommand {
     @Flag(help: "Fail a digest whose catalog entry is deprecated.")
     var failOnDeprecated = false
 
+    @Flag(name: .customLong("fail-on-rebuild"), help: "Fail an --image whose base's tag has moved on, even while the old base is in grace.")
+    var failOnRebuild = false
+
     @Flag(help: "Print SARIF 2.1.0 (for code-scanning tools) instead of a table.")
     var sarif = false
 
@@ -87,11 +91,10 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let files = try dockerfiles.map { ($0, try readDockerfile($0)) }
         let catalog = Catalog(store: try SQLiteStore(path: store.db))
+        let policy = GatePolicy(allowUnpinnedTracked: allowUnpinnedTracked, minimumGrade: minGrade, failOnDeprecated: failOnDeprecated, failOnRebuildNeeded: failOnRebuild)
         var findings: [GateFinding]
         do {
-            findings = try await catalog.gate(
-                dockerfiles: files, references: references, buildArgs: try buildArgs.parsed(),
-                policy: GatePolicy(allowUnpinnedTracked: allowUnpinnedTracked, minimumGrade: minGrade, failOnDeprecated: failOnDeprecated))
+            findings = try await catalog.gate(dockerfiles: files, references: references, buildArgs: try buildArgs.parsed(), policy: policy)
         } catch let error as DockerfileError {
             throw GateFailure(description: error.description)
         }
@@ -99,49 +102,49 @@ struct Check: AsyncParsableCommand {
             let client = try registries.makeClient()
             do {
                 for image in images {
-                    let reference = try ImageReference(parsing: image)
-                    let base = try await catalog.identifyBase(of: reference, platform: try Platform(parsing: platform), client: client, logger: Logger(label: "plinth.check"))
-                    findings.append(
-                        GateFinding(
-                            source: "image", file: nil, line: nil, reference: image, digest: base.base, verdict: base.answer?.verdict.verdict.rawValue ?? "unknown",
-                            passes: base.passes, reason: base.reason, currentDigest: base.answer?.currentDigest))
+                    let judgment = try await catalog.judgeBuiltImage(
+                        image, platform: try Platform(parsing: platform), client: client, policy: policy, logger: Logger(label: "plinth.check"))
+                    findings.append(GateFinding(source: "image", judgment: judgment))
                 }
             } catch {
                 try? await client.shutdown()
-                if let error = error as? RegistryError { throw GateFailure(description: error.description) }
-                if let error = error as? CatalogError { throw GateFailure(description: error.description) }
                 throw error
             }
             try? await client.shutdown()
         }
-        let passed = findings.allSatisfy(\.passes)
+        let passed = findings.allSatisfy(\.judgment.passes)
         if sarif {
             Output.write(try Self.sarif(findings))
         } else if output.json {
-            let results = findings.map { f -> [String: Any] in
-                ["source": f.source, "reference": f.reference, "digest": f.digest?.description ?? NSNull(), "verdict": f.verdict, "reason": f.reason,
-                 "passes": f.passes, "current_digest": f.currentDigest?.description ?? NSNull()]
+            // Each result is POST /v1/check's, plus where it came from.
+            var results: [Any] = []
+            for finding in findings {
+                guard var object = try JSONSerialization.jsonObject(with: try APIJSON.judgment(finding.judgment)) as? [String: Any] else { continue }
+                object["source"] = finding.source
+                results.append(object)
             }
             let data = try JSONSerialization.data(withJSONObject: ["passed": passed, "results": results], options: [.sortedKeys, .withoutEscapingSlashes])
             Output.write(String(decoding: data, as: UTF8.self))
         } else {
             var rows = [["SOURCE", "REFERENCE", "VERDICT", "", "REASON"]]
-            for f in findings { rows.append([f.source, f.reference, f.verdict, f.passes ? "ok" : "FAIL", f.reason]) }
-            Output.write(Output.table(rows) + "\n" + (passed ? "passed" : "failed: \(findings.filter { !$0.passes }.count) of \(findings.count)"))
+            for f in findings {
+                rows.append([f.source, f.judgment.input, f.judgment.outcome.description, f.judgment.passes ? "ok" : "FAIL", f.judgment.reason])
+            }
+            Output.write(Output.table(rows) + "\n" + (passed ? "passed" : "failed: \(findings.filter { !$0.judgment.passes }.count) of \(findings.count)"))
         }
         if !passed { throw ExitCode(1) }
     }
 
     /// SARIF 2.1.0: one result per failing base, with its file and line.
     static func sarif(_ findings: [GateFinding]) throws -> String {
-        let failing = findings.filter { !$0.passes }
-        let rules = Set(failing.map(\.verdict)).sorted().map { verdict -> [String: Any] in
+        let failing = findings.filter { !$0.judgment.passes }
+        let rules = Set(failing.map(\.judgment.outcome.description)).sorted().map { verdict -> [String: Any] in
             ["id": "plinth/\(verdict)", "shortDescription": ["text": "Base image verdict: \(verdict)"],
              "helpUri": "https://github.com/plinth/plinth#the-ci-gate"]
         }
         let results = failing.map { f -> [String: Any] in
             var result: [String: Any] = [
-                "ruleId": "plinth/\(f.verdict)", "level": "error", "message": ["text": "\(f.reference): \(f.reason)"],
+                "ruleId": "plinth/\(f.judgment.outcome)", "level": "error", "message": ["text": "\(f.judgment.input): \(f.judgment.reason)"],
             ]
             if let file = f.file, let line = f.line {
                 result["locations"] = [["physicalLocation": ["artifactLocation": ["uri": file], "region": ["startLine": line]]]]

@@ -71,7 +71,10 @@ struct Lookup: AsyncParsableCommand {
         }
         if let grace = verdict.graceUntil { rows.append(["grace until", RFC3339.format(grace)]) }
         if let revocation = verdict.revocation {
-            rows.append(["revoked", "\(RFC3339.format(revocation.at)) by \(revocation.by): \(revocation.reason)"])
+            var text = "\(RFC3339.format(revocation.at)) by \(revocation.by): \(revocation.reason)"
+            if let manifest = revocation.manifest, let platform = revocation.platform { text += " (its \(platform) manifest \(manifest))" }
+            if let index = revocation.index { text += " (its index \(index))" }
+            rows.append(["revoked", text])
         }
         if let first = answer.firstSeen { rows.append(["first seen", RFC3339.format(first)]) }
         if let last = answer.lastSeen { rows.append(["last seen", RFC3339.format(last)]) }

@@ -40,6 +40,15 @@ struct Serve: AsyncParsableCommand {
             "YAML file of webhooks that receive every audit event (name, url, events, secret_env); see README.", valueName: "file"))
     var webhooks: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection that has sent no complete request for this long: idle keep-alive, or a request head not finished (90s, 1m).",
+            valueName: "duration"))
+    var idleTimeout = "30s"
+
+    @Option(help: "Connections held open at once; more are closed when accepted.")
+    var maxConnections = ServerSettings.defaultMaxConnections
+
     @Option(help: "Event loop threads (default: one per core).")
     var threads: Int?
 
@@ -51,6 +60,10 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be from 1 to 256") }
+        guard let idle = Self.duration(idleTimeout), idle > .zero else {
+            throw ValidationError("--idle-timeout '\(idleTimeout)' is not a duration: use a number with s, m or h (e.g. 30s)")
+        }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 1000000") }
         guard Self.duration(syncInterval) != nil else {
             throw ValidationError("--sync-interval '\(syncInterval)' is not a duration: use a number with s, m or h (e.g. 30m), or 0")
         }
@@ -87,7 +100,9 @@ struct Serve: AsyncParsableCommand {
         let client = try registries.makeClient()
         let runner = SyncRunner(catalog: catalog, client: client, concurrency: registries.concurrency)
         let app = try PlinthApplication.make(
-            catalog: catalog, settings: ServerSettings(hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads),
+            catalog: catalog, settings: ServerSettings(
+                hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads, idleTimeout: Self.duration(idleTimeout)!,
+                maxConnections: maxConnections),
             metrics: registry, sync: runner, logger: logger)
         var services: [any Service] = [app]
         if let interval = Self.duration(syncInterval), interval > .zero {

@@ -13,6 +13,11 @@ struct RegistryOptions: ParsableArguments {
         help: ArgumentHelp("Reach this registry (host[:port]) over plain HTTP; repeatable. Also PLINTH_INSECURE_REGISTRIES (comma-separated). Loopback registries always are.", valueName: "host"))
     var insecureRegistries: [String] = []
 
+    @Option(
+        name: .customLong("registry-ca"),
+        help: ArgumentHelp("A PEM file of certificate authorities to trust for registries' TLS, besides the system's; repeatable. Also PLINTH_REGISTRY_CA.", valueName: "file"))
+    var registryCAs: [String] = []
+
     @Option(help: "Tags synced at once.")
     var concurrency = 16
 
@@ -21,6 +26,13 @@ struct RegistryOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
+        for file in trustRoots where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--registry-ca '\(file)': cannot read it")
+        }
+    }
+
+    var trustRoots: [String] {
+        registryCAs + [ProcessInfo.processInfo.environment["PLINTH_REGISTRY_CA"]].compactMap { $0 }.filter { !$0.isEmpty }
     }
 
     func makeClient() throws -> RegistryClient {
@@ -29,6 +41,7 @@ struct RegistryOptions: ParsableArguments {
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.insecureRegistries = Set(insecureRegistries + fromEnvironment)
         configuration.readPackages = !skipPackages
+        configuration.additionalTrustRoots = trustRoots
         return RegistryClient(configuration: configuration, credentials: try DockerConfigCredentials.load())
     }
 }

@@ -47,9 +47,17 @@ struct BaseImageTests {
         // The base tag moves; the application image was built on the old digest.
         try await registries.push("amd64-next", to: registries.anonymous, repository: base, tag: "v1")
         #expect(try await PlinthBinary.run(["sync", "--db", db]).status == 0)
-        let stale = try await PlinthBinary.run(["check", "--db", db, "--image", "\(registries.anonymous)/\(app):annotated"])
-        #expect(stale.status == 1)
-        #expect(stale.stdout.contains("rebuild needed"))
+        // Its base is superseded and in grace: it passes, as a pinned FROM of that digest does,
+        // and says a rebuild is needed; --fail-on-rebuild fails it.
+        let stale = try await PlinthBinary.run(["check", "--db", db, "--json", "--image", "\(registries.anonymous)/\(app):annotated"])
+        #expect(stale.status == 0, "\(stale.stdout)\(stale.stderr)")
+        let staleResult = try #require(((try JSONSerialization.jsonObject(with: Data(stale.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        #expect(staleResult["verdict"] as? String == "superseded")
+        #expect(staleResult["rebuild_needed"] as? Bool == true)
+        #expect((staleResult["reason"] as? String)?.contains("rebuild needed") == true)
+        let strict = try await PlinthBinary.run(["check", "--db", db, "--fail-on-rebuild", "--image", "\(registries.anonymous)/\(app):annotated"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout.contains("rebuild needed"))
 
         // An image whose layers match no cataloged base, and a malformed reference.
         let other = try await PlinthBinary.run(["check", "--db", db, "--image", "\(registries.anonymous)/fixtures/docker-manifest:v1"])

@@ -65,7 +65,7 @@ struct LookupTests {
 
     @Test func checkJudgesEachItemAndFailsUnpinnedOnes() async throws {
         let (_, catalog) = try await TestDatabase.seeded()
-        let results = try await catalog.check([
+        let results = try await catalog.judge([
             Fixtures.bookwormSlimIndex,
             "debian:bookworm-slim@" + Fixtures.bookwormSlimAmd64,
             "debian:bookworm-slim",
@@ -79,7 +79,7 @@ struct LookupTests {
 
     @Test func checkFailsABadItemWithItsReasonAndJudgesTheRest() async throws {
         let (_, catalog) = try await TestDatabase.seeded()
-        let results = try await catalog.check([Fixtures.bookwormSlimIndex, "sha256:xyz", "Not A Reference"])
+        let results = try await catalog.judge([Fixtures.bookwormSlimIndex, "sha256:xyz", "Not A Reference"])
         #expect(results.map(\.outcome) == [.verdict(.approved), .invalid, .invalid])
         #expect(results[1].reason == "sha256 digest must have 64 hex characters, got 3")
         #expect(results[2].reason == "'Not A Reference' is not a valid image reference")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PlinthCore
@@ -101,5 +102,53 @@ struct ImageReferenceTests {
     @Test(arguments: mixed)
     func digestOrReference(_ text: String, _ valid: Bool) {
         #expect(((try? DigestOrReference(parsing: text)) != nil) == valid, Comment(rawValue: text))
+    }
+}
+
+/// Every reference in Docker's own reference-parsing tests (distribution/reference
+/// `normalize_test.go` and `reference_test.go`), with what `ParseNormalizedNamed` made of
+/// it, as recorded in Fixtures/docker-references.tsv (its header gives the commit).
+@Suite("Docker's reference test cases")
+struct DockerReferenceCaseTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var input: String
+        var source: String
+        var valid: Bool
+        var domain: String?
+        var path: String?
+        var tag: String?
+        var digest: String?
+        var testDescription: String { "\(input.prefix(80)) (\(source))" }
+    }
+
+    static let cases: [Case] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/docker-references.tsv")
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        var header = true
+        return text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line -> Case? in
+            if line.hasPrefix("#") { return nil }
+            if header { header = false; return nil }
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map { $0 == "-" ? nil : String($0) }
+            guard cells.count == 8 else { return nil }
+            return Case(input: cells[0] ?? "", source: cells[1] ?? "", valid: cells[2] == "true", domain: cells[3], path: cells[4], tag: cells[5], digest: cells[6])
+        }
+    }()
+
+    @Test func theTableIsComplete() {
+        #expect(Self.cases.count == 192)
+        #expect(Self.cases.filter(\.valid).count == 152)
+        #expect(Self.cases.filter { !$0.valid }.count == 40)
+    }
+
+    @Test(arguments: cases)
+    func agreesWithDocker(_ c: Case) {
+        let parsed = try? ImageReference(parsing: c.input)
+        #expect((parsed != nil) == c.valid, "Docker says \(c.valid ? "valid" : "invalid")")
+        guard let parsed, c.valid else { return }
+        #expect(parsed.registry == c.domain)
+        #expect(parsed.path == c.path)
+        // Plinth pulls `latest` when there is neither tag nor digest, as Docker does (TagNameOnly).
+        #expect(parsed.tag == c.tag ?? (c.digest == nil ? "latest" : nil))
+        #expect(parsed.digest?.description == c.digest)
     }
 }
