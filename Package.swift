@@ -133,6 +133,7 @@ let package = Package(
                 "PlinthCore", "PlinthStore", "PlinthCatalog",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -143,7 +144,12 @@ let package = Package(
         .testTarget(name: "PlinthCoreTests", dependencies: ["PlinthCore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         // Runs the built `plinth` executable as users do.
         .testTarget(name: "PlinthCLITests", dependencies: ["PlinthTestSupport", "PlinthCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "PlinthRegistryTests", dependencies: ["PlinthRegistry", "PlinthTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlinthRegistryTests",
+            dependencies: [
+                "PlinthRegistry", "PlinthTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PlinthStoreTests", dependencies: ["PlinthStore", "PlinthTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PlinthCatalogTests",

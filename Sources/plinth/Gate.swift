@@ -39,7 +39,11 @@ func readDockerfile(_ path: String) throws -> String {
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The CI gate: every base of the Dockerfiles, and every reference, must be pinned by digest and approved (or in grace).",
-        discussion: "Exit 0 when everything passes, 1 when something fails the policy, 2 on bad input (with the file and line).")
+        discussion: """
+            Each result has the fields POST /v1/check gives: input, reference (normalised), digest, verdict, \
+            current_digest, reason, passes (and rebuild_needed for --image), with its source. \
+            Exit 0 when everything passes, 1 when something fails the policy, 2 on bad input (with the file and line).
+            """)
 
     @Option(name: .customLong("dockerfile"), help: ArgumentHelp("A Dockerfile to check (repeatable).", valueName: "file"))
     var dockerfiles: [String] = []
@@ -83,9 +87,6 @@ struct Check: AsyncParsableCommand {
         }
         do { _ = try Platform(parsing: platform) } catch { throw ValidationError("--platform: \(error.description)") }
         guard !(sarif && output.json) else { throw ValidationError("--json and --sarif are two outputs; choose one") }
-        for reference in references {
-            do { _ = try DigestOrReference(parsing: reference) } catch { throw ValidationError("'\(reference)': \(error.description)") }
-        }
     }
 
     func run() async throws {
@@ -131,6 +132,10 @@ struct Check: AsyncParsableCommand {
                 rows.append([f.source, f.judgment.input, f.judgment.outcome.description, f.judgment.passes ? "ok" : "FAIL", f.judgment.reason])
             }
             Output.write(Output.table(rows) + "\n" + (passed ? "passed" : "failed: \(findings.filter { !$0.judgment.passes }.count) of \(findings.count)"))
+        }
+        // A malformed reference is bad input (exit 2), judged and printed like the rest first.
+        if let invalid = findings.first(where: { $0.judgment.outcome == .invalid }) {
+            throw GateFailure(description: "\(invalid.source == "argument" ? "" : invalid.source + ": ")'\(invalid.judgment.input)': \(invalid.judgment.reason)")
         }
         if !passed { throw ExitCode(1) }
     }

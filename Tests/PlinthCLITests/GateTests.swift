@@ -54,13 +54,15 @@ struct GateTests {
         #expect(check.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
-        let failing = results.filter { $0["passes"] as? Bool == false }.map { "\($0["source"]!) \($0["reference"]!) \($0["verdict"]!)" }
+        let failing = results.filter { $0["passes"] as? Bool == false }.map { "\($0["source"]!) \($0["input"]!) \($0["reference"]!) \($0["verdict"]!)" }
         #expect(failing.sorted() == [
-            "\(dir.path)/args/Dockerfile:2 node:22-bookworm-slim unpinned",
-            "\(dir.path)/multi/Dockerfile:2 golang:1.23 unknown",
-            "\(dir.path)/untracked/Dockerfile:1 nginx:1.27 unknown",
+            "\(dir.path)/args/Dockerfile:2 node:22-bookworm-slim docker.io/library/node:22-bookworm-slim unpinned",
+            "\(dir.path)/multi/Dockerfile:2 golang:1.23 docker.io/library/golang:1.23 unpinned",
+            "\(dir.path)/untracked/Dockerfile:1 nginx:1.27 docker.io/library/nginx:1.27 unpinned",
         ])
-        let passing = results.filter { $0["passes"] as? Bool == true }.map { "\($0["reference"]!)".split(separator: "@").first.map(String.init)! }
+        let untracked = try #require(results.first { $0["input"] as? String == "nginx:1.27" })
+        #expect(untracked["reason"] as? String == "not pinned by digest, and no catalog entry tracks docker.io/library/nginx:1.27")
+        let passing = results.filter { $0["passes"] as? Bool == true }.map { "\($0["input"]!)".split(separator: "@").first.map(String.init)! }
         #expect(passing.sorted() == ["alpine:3.24", "busybox:1.37", "debian:bookworm-slim", "debian:bookworm-slim", "python:3.12-slim-bookworm", "ubuntu:24.04"])
 
         // Pinning again changes no byte.

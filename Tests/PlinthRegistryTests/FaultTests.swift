@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import PlinthCore
 import PlinthTestSupport
 import Testing
@@ -178,6 +180,84 @@ struct FaultTests {
         #expect(registry.requests.map { $0.authorization != nil } == [false, true])
         #expect(storage.requests.count == 1)
         #expect(storage.requests.first?.authorization == nil)
+    }
+
+    /// A client trusting the fixture's self-signed certificate, as `--registry-ca` makes one.
+    static func tlsClient(trusting certificate: String) -> RegistryClient {
+        var configuration = RegistryConfiguration()
+        configuration.maxAttempts = 1
+        configuration.requestTimeout = .seconds(5)
+        configuration.additionalTrustRoots = [certificate]
+        return RegistryClient(configuration: configuration)
+    }
+
+    static func get(_ client: RegistryClient, _ url: String, authorization: String) async throws -> Int {
+        let response = try await client.response(
+            HTTPMethod.GET, url: url, registry: "127.0.0.1", accept: [], authorization: authorization, deadline: NIODeadline.now() + .seconds(5))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
+
+    @Test func anHTTPSRegistryRedirectingToHTTPOnTheSameHostIsRefusedAndNoTokenIsSent() async throws {
+        let tls = try await SelfSignedCertificate.make()
+        let secure = FakeRegistry(), plain = FakeRegistry()
+        let failure: RegistryError? = try await plain.run { plainAddress in
+            try await secure.run(tls: tls) { secureAddress in
+                secure.script("/v2/test/repo/blobs/b", [.redirect(to: "http://\(plainAddress)/v2/test/repo/blobs/b")])
+                let client = Self.tlsClient(trusting: tls.certificate)
+                var failure: RegistryError?
+                do { _ = try await Self.get(client, "https://\(secureAddress)/v2/test/repo/blobs/b", authorization: "Bearer sekrit") } catch let error as RegistryError {
+                    failure = error
+                }
+                try await client.shutdown()
+                return failure
+            }
+        }
+        #expect(failure?.kind == .badRedirect)
+        #expect(failure?.description.contains("refused a redirect from https to http") == true, "\(String(describing: failure))")
+        // The https registry got the token over TLS; the http listener got nothing at all.
+        #expect(secure.requests.map(\.authorization) == ["Bearer sekrit"])
+        #expect(plain.requests.isEmpty)
+    }
+
+    @Test func aRedirectToAnotherPortGetsNoTokenAndOneToTheSameOriginKeepsIt() async throws {
+        let tls = try await SelfSignedCertificate.make()
+        let first = FakeRegistry(), other = FakeRegistry()
+        try await other.run(tls: tls) { otherAddress in
+            try await first.run(tls: tls) { address in
+                first.script("/v2/test/repo/blobs/away", [.redirect(to: "https://\(otherAddress)/storage/away")])
+                first.script("/v2/test/repo/blobs/here", [.redirect(to: "/v2/test/repo/blobs/here-too")])
+                first.script("/v2/test/repo/blobs/here-too", [.blob([1, 2, 3])])
+                other.script("/storage/away", [.redirect(to: "https://\(address)/v2/test/repo/blobs/back")])
+                first.script("/v2/test/repo/blobs/back", [.blob([4, 5, 6])])
+                let client = Self.tlsClient(trusting: tls.certificate)
+                #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/away", authorization: "Bearer sekrit") == 200)
+                #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/here", authorization: "Bearer sekrit") == 200)
+                try await client.shutdown()
+            }
+        }
+        let seen = first.requests.map { "\($0.path) \($0.authorization ?? "-")" }
+        // Once the chain left the origin, the token stayed off even when it came back.
+        #expect(seen == [
+            "/v2/test/repo/blobs/away Bearer sekrit", "/v2/test/repo/blobs/back -",
+            "/v2/test/repo/blobs/here Bearer sekrit", "/v2/test/repo/blobs/here-too Bearer sekrit",
+        ])
+        #expect(other.requests.map { $0.authorization ?? "-" } == ["-"])
+    }
+
+    @Test func anUntrustedCertificateFailsClearly() async throws {
+        let tls = try await SelfSignedCertificate.make()
+        let fake = FakeRegistry()
+        fake.script("/v2/", [.status(200)])
+        let failure: RegistryError? = try await fake.run(tls: tls) { address in
+            let client = Self.client()
+            var failure: RegistryError?
+            do { _ = try await Self.get(client, "https://\(address)/v2/", authorization: "Bearer sekrit") } catch let error as RegistryError { failure = error }
+            try await client.shutdown()
+            return failure
+        }
+        #expect(failure?.kind == .unreachable)
+        #expect(fake.requests.isEmpty, "no request, and so no token, reaches a server whose certificate is not trusted")
     }
 
     @Test func aStreamedLayerThatDoesNotMatchItsDigestYieldsNothing() async throws {

@@ -1,8 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
+import Subprocess
 import Synchronization
 
 /// A controllable registry for the faults a real one will not produce on demand (429 with
@@ -50,15 +54,24 @@ public final class FakeRegistry: Sendable {
 
     /// Serves on 127.0.0.1 (or `hostname`) on a free port; `body` runs with the base address
     /// (`host:port`) while the server runs.
-    public func run<T: Sendable>(hostname: String = "127.0.0.1", _ body: @Sendable (String) async throws -> T) async throws -> T {
+    /// With `tls`, it serves HTTPS with that certificate and key (PEM files).
+    public func run<T: Sendable>(
+        hostname: String = "127.0.0.1", tls: (certificate: String, key: String)? = nil, _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
         let router = Router()
         router.on("/**", method: .get) { request, _ in try await self.answer(request) }
         router.on("/**", method: .head) { request, _ in try await self.answer(request) }
         let port = Mutex<Int?>(nil)
         var logger = Logger(label: "fake-registry")
         logger.logLevel = .critical
+        var server: HTTPServerBuilder = .http1()
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) }, privateKey: .file(tls.key))
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
         let app = Application(
-            router: router, configuration: .init(address: .hostname(hostname, port: 0)),
+            router: router, server: server, configuration: .init(address: .hostname(hostname, port: 0)),
             onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await app.runService(); return nil }
@@ -99,5 +112,26 @@ public final class FakeRegistry: Sendable {
         case .blob(let bytes):
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1 made by openssl, for HTTPS fixtures.
+public enum SelfSignedCertificate {
+    /// Writes `cert.pem` and `key.pem` (ECDSA P-256, valid one day) into a new folder.
+    public static func make() async throws -> (certificate: String, key: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let result = try await Subprocess.run(
+            .name("openssl"),
+            arguments: [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", certificate,
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ], output: .discarded, error: .string(limit: 1 << 16))
+        guard result.terminationStatus.isSuccess else {
+            throw TestRegistries.StartError(description: "openssl could not make a certificate: \(result.standardError)")
+        }
+        return (certificate, key)
     }
 }
