@@ -94,8 +94,7 @@ extension Catalog {
         let base: BaseIdentification
         do { base = try await identifyBase(of: reference, platform: platform, client: client, logger: logger) } catch {
             // The registry, or what it served: the image cannot be judged, so it fails.
-            let reason = (error as? any CustomStringConvertible)?.description ?? "\(error)"
-            return Judgment(input: input, reference: reference, digest: nil, outcome: .verdict(.unknown), currentDigest: nil, reason: reason, passes: false)
+            return Judgment(input: input, reference: reference, digest: nil, outcome: .verdict(.unknown), currentDigest: nil, reason: "\(error)", passes: false)
         }
         return try await decide(input: input, reference: reference, digest: nil, policy: policy, base: base)
     }
