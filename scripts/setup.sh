@@ -13,7 +13,7 @@ fi
 
 packages=(libsqlite3-dev zlib1g-dev curl)
 if [[ ${1:-} == --test ]]; then
-  packages+=(python3-venv docker-registry skopeo apache2-utils openssl)
+  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver)
 fi
 
 missing=()

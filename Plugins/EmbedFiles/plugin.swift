@@ -15,7 +15,7 @@ struct EmbedFiles: BuildToolPlugin {
         switch target.name {
         case "PlinthStore": sources = [root.appending(path: "migrations")]
         case "PlinthCatalog": sources = [root.appending(path: "seed-data")]
-        case "PlinthServer": sources = [root.appending(path: "Sources/PlinthServer/openapi.yaml")]
+        case "PlinthServer": sources = [root.appending(path: "Sources/PlinthServer/openapi.yaml"), root.appending(path: "pages")]
         default: return []
         }
         let inputs = sources.flatMap(Self.files(under:))

@@ -59,12 +59,16 @@ public enum PlinthApplication {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: AccessLogMiddleware())
+        let renderer = try PageRenderer()
+        // Errors become HTTP by route family: HTML pages for people, problem+json for /v1.
+        router.add(middleware: PageErrorMiddleware(renderer: renderer))
         router.add(middleware: ProblemMiddleware(routes: recorded.table))
         router.add(middleware: BodyLimitMiddleware())
         router.add(middleware: AuthMiddleware(catalog: catalog, authReads: authReads))
         // Route middleware: runs once a route matched, so metrics still name the route.
         let routes = router.group().add(middleware: DigestResponseCache(catalog: catalog))
         try handler.registerHandlers(on: routes, configuration: configuration)
+        PageController(catalog: catalog, renderer: renderer).register(on: router.group())
         return router
     }
 

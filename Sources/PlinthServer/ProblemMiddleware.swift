@@ -13,6 +13,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The pages' errors are PageErrorMiddleware's.
+        guard !PageErrorMiddleware<Context>.isPage(request.uri.path) else { return try await next(request, context) }
         do {
             var response = try await next(request, context)
             response.headers[.requestID] = context.id

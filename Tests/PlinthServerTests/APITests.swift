@@ -206,12 +206,36 @@ struct APITests {
         }
     }
 
-    @Test func unknownRouteIsA404Problem() async throws {
+    @Test func unknownRouteIsA404ProblemUnderTheAPIAndAnHTMLPageElsewhere() async throws {
         try await Self.withApp { client in
-            let response = try await client.execute(uri: "/v2/nothing", method: .get)
+            let response = try await client.execute(uri: "/v1/nothing", method: .get)
             #expect(response.status == .notFound)
             #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
             #expect(response.headers[HTTPField.Name("X-Request-Id")!] != nil)
+            let page = try await client.execute(uri: "/v2/nothing", method: .get)
+            #expect(page.status == .notFound)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.headers[HTTPField.Name("X-Request-Id")!] != nil)
+            #expect(String(buffer: page.body).contains("<h1>404 · Not Found</h1>"))
+            let image = try await client.execute(uri: "/images/no-such-image", method: .get)
+            #expect(image.status == .notFound)
+            #expect(String(buffer: image.body).contains("no image named &#39;no-such-image&#39; in the catalog"))
+        }
+    }
+
+    @Test func pagesAreHTMLWithAContentSecurityPolicy() async throws {
+        try await Self.withApp { client in
+            for path in ["/", "/matrix", "/images/debian-bookworm-slim", "/digests/\(Fixtures.bookwormSlimAmd64)", "/changes"] {
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .ok, "\(path)")
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8", "\(path)")
+                #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true, "\(path)")
+            }
+            let digest = String(buffer: try await client.execute(uri: "/digests/\(Fixtures.bookwormSlimAmd64)", method: .get).body)
+            #expect(digest.contains(#"<p class="verdict-big verdict-approved" id="verdict">approved</p>"#))
+            let feed = try await client.execute(uri: "/changes.atom", method: .get)
+            #expect(feed.headers[.contentType] == "application/atom+xml; charset=utf-8")
+            #expect(try await client.execute(uri: "/?grade=Z", method: .get).status == .badRequest)
         }
     }
 }

@@ -1,0 +1,232 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PlinthCatalog
+import PlinthCore
+
+/// The pages for people: catalog, matrix, image, digest and changes (with an Atom feed),
+/// server-rendered from embedded Mustache templates with view models of their own.
+struct PageController: Sendable {
+    let catalog: Catalog
+    let renderer: PageRenderer
+
+    func register<Context: RequestContext>(on group: RouterGroup<Context>) {
+        group.get("/") { request, _ in try await self.catalogPage(request) }
+        group.get("/matrix") { _, _ in try await self.matrixPage() }
+        group.get("/images/{name}") { _, context in try await self.imagePage(context.parameters.require("name")) }
+        group.get("/digests/{digest}") { _, context in try await self.digestPage(context.parameters.require("digest")) }
+        group.get("/changes") { request, _ in try await self.changesPage(request) }
+        group.get("/changes.atom") { _, _ in try await self.changesFeed() }
+        group.get("/static/{file}") { _, context in try self.asset(context.parameters.require("file")) }
+        group.get("/favicon.ico") { _, _ in try self.asset("favicon.svg") }
+    }
+
+    // MARK: View models (the pages' own, not the API's types)
+
+    struct Option { var value: String; var selected: Bool }
+
+    struct CatalogRow {
+        var name, title, repository, status, os, platforms, lastChange: String
+        var grade: String?
+        var age: String?
+    }
+
+    struct CatalogView {
+        var query: String
+        var workloads, platforms, families, statuses, grades: [Option]
+        var images: [CatalogRow]
+        var hasImages: Bool
+        var count: Int
+        var one: Bool
+    }
+
+    static func day(_ date: Date) -> String { String(RFC3339.format(date).prefix(10)) }
+
+    static func age(since date: Date, now: Date) -> String {
+        let days = Int(now.timeIntervalSince(date) / 86_400)
+        return days <= 0 ? "today" : days == 1 ? "1 day old" : "\(days) days old"
+    }
+
+    static func options(_ values: [String], selected: String?) -> [Option] {
+        values.map { Option(value: $0, selected: $0 == selected) }
+    }
+
+    func catalogPage(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0) } }
+        let all = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize).items
+        var filter = ImageFilter(workload: value("workload"), os: value("os"), query: value("q"))
+        if let text = value("platform") {
+            do { filter.platform = try Platform(parsing: text) } catch { throw HTTPError(.badRequest, message: "platform: \(error)") }
+        }
+        if let text = value("status") {
+            guard let status = CatalogEntry.Status(rawValue: text) else { throw HTTPError(.badRequest, message: "status '\(text)' is not a status") }
+            filter.status = status
+        }
+        var minimum: HealthGrade?
+        if let text = value("grade") {
+            guard let grade = HealthGrade(rawValue: text) else { throw HTTPError(.badRequest, message: "grade '\(text)' is not A to F") }
+            minimum = grade
+        }
+        var views: [ImageView] = []
+        var cursor: String?
+        repeat {
+            let page = try await catalog.images(filter, limit: Catalog.maxPageSize, cursor: cursor)
+            views += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        if let minimum { views = views.filter { view in view.current.first?.grade.map { $0 <= minimum } ?? false } }
+        let now = catalog.now()
+        let rows = views.map { view -> CatalogRow in
+            let entry = view.entry
+            let since = view.current.compactMap(\.since).max()
+            return CatalogRow(
+                name: entry.name, title: entry.title, repository: entry.repository, status: entry.status.rawValue,
+                os: "\(entry.os.family) \(entry.os.version)", platforms: entry.platforms.map(\.description).joined(separator: ", "),
+                lastChange: Self.day(max(since ?? .distantPast, view.stored.updatedAt)), grade: view.current.first?.grade?.rawValue,
+                age: since.map { Self.age(since: $0, now: now) })
+        }
+        let entries = all.map(\.entry)
+        let view = CatalogView(
+            query: value("q") ?? "",
+            workloads: Self.options(Set(entries.flatMap { $0.workloads.map(\.workload) }).sorted(), selected: value("workload")),
+            platforms: Self.options(Set(entries.flatMap { $0.platforms.map(\.description) }).sorted(), selected: value("platform")),
+            families: Self.options(Set(entries.map(\.os.family)).sorted(), selected: value("os")),
+            statuses: Self.options(CatalogEntry.Status.allCases.map(\.rawValue), selected: value("status")),
+            grades: Self.options(HealthGrade.allCases.map(\.rawValue), selected: value("grade")),
+            images: rows, hasImages: !rows.isEmpty, count: rows.count, one: rows.count == 1)
+        return renderer.page("catalog", view)
+    }
+
+    struct MatrixCellView { var image, title, support: String; var grade, notes: String?; var recommended: Bool }
+    struct MatrixRowView { var workload: String; var cells: [MatrixCellView] }
+
+    func matrixPage() async throws -> Response {
+        let matrix = try await catalog.matrix()
+        let rows = matrix.rows.map { row in
+            MatrixRowView(
+                workload: row.workload,
+                cells: row.images.map {
+                    MatrixCellView(
+                        image: $0.image, title: $0.title, support: $0.support.rawValue, grade: $0.grade?.rawValue, notes: $0.notes,
+                        recommended: $0.support == .recommended)
+                })
+        }
+        return renderer.page("matrix", ["rows": rows])
+    }
+
+    struct HistoryView { var at, digest, short, verdict: String; var by: String? }
+    struct TagView { var tag: String; var digest, from, grade, nextDrop, hold: String?; var history: [HistoryView] }
+    struct ChangeView { var at, action, actor: String; var image: String?; var tag, digest, short, reason, summary: String?; var flags: [String]; var id: String }
+    struct AdvisoryView { var id, severity, package, installed, fixed, exception: String }
+
+    static func short(_ digest: Digest) -> String { String(digest.description.prefix(19)) }
+
+    static func change(_ item: ChangelogItem, image: String?) -> ChangeView {
+        ChangeView(
+            at: RFC3339.format(item.at), action: item.action, actor: item.actor, image: image, tag: item.tag, digest: item.digest?.description,
+            short: item.digest.map(short), reason: item.reason, summary: item.summary, flags: item.flags,
+            id: "\(image ?? "-")-\(item.eventID.map(String.init) ?? "seen")-\(Int(item.at.timeIntervalSince1970))-\(item.tag ?? "")-\(item.digest?.description.suffix(12) ?? "")")
+    }
+
+    func imagePage(_ name: String) async throws -> Response {
+        guard CatalogEntry.isValidName(name) else { throw CatalogError.imageNotFound(name) }
+        let (view, history) = try await catalog.history(named: name)
+        let entry = view.entry
+        let reference = entry.repository.hasPrefix("docker.io/library/") ? String(entry.repository.dropFirst("docker.io/library/".count)) : entry.repository
+        var tags: [TagView] = []
+        for tag in history {
+            var grade: String?, nextDrop: String?
+            if let digest = tag.currentDigest, let health = try await catalog.lookup(digest).health {
+                grade = health.grade.rawValue
+                nextDrop = health.nextDrop.map(Self.day)
+            }
+            tags.append(
+                TagView(
+                    tag: tag.tag, digest: tag.currentDigest?.description, from: tag.currentDigest.map { "FROM \(reference):\(tag.tag)@\($0)" },
+                    grade: grade, nextDrop: nextDrop, hold: tag.hold?.digest.description,
+                    history: tag.items.reversed().map {
+                        HistoryView(
+                            at: RFC3339.format($0.observation.firstSeen), digest: $0.observation.digest.description, short: Self.short($0.observation.digest),
+                            verdict: $0.verdict?.verdict.rawValue ?? "unknown", by: $0.verdict?.approval?.by)
+                    }))
+        }
+        var advisories: [AdvisoryView] = []
+        var note = "No advisories match the current digest."
+        if let digest = history.first?.currentDigest {
+            let report = try await catalog.advisories(of: digest)
+            advisories = report.findings.map {
+                AdvisoryView(
+                    id: $0.advisoryID, severity: $0.severity.rawValue, package: $0.package, installed: $0.installedVersion, fixed: $0.fixedVersion ?? "no fix yet",
+                    exception: $0.exception.map { "\($0.reason) (until \(Self.day($0.expiresAt)))" } ?? "")
+            }
+            if let reportNote = report.note { note = reportNote }
+        }
+        let page: [String: Any] = [
+            "title": entry.title, "status": entry.status.rawValue, "repository": entry.repository, "rationale": entry.rationale,
+            "tradeoffs": entry.tradeoffs as Any, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
+            "eol": entry.os.eol.map(\.description) as Any, "platforms": entry.platforms.map(\.description).joined(separator: ", "),
+            "successor": entry.successor as Any, "approval": "\(entry.approval.policy.rawValue), \(entry.approval.graceDays) days' grace",
+            "tags": tags, "changes": try await catalog.changelog(named: name).reversed().map { Self.change($0, image: nil) },
+            "advisories": advisories, "hasAdvisories": !advisories.isEmpty, "advisoryNote": note,
+        ]
+        return renderer.page("image", page)
+    }
+
+    struct StandingView { var image, repository, tag, verdict: String }
+
+    func digestPage(_ text: String) async throws -> Response {
+        let digest: Digest
+        do { digest = try Digest(parsing: text) } catch { throw HTTPError(.notFound, message: "'\(text.prefix(80))' is not a digest: \(error)") }
+        let answer = try await catalog.lookup(digest)
+        let verdict = answer.verdict
+        let standings = verdict.standings.map { StandingView(image: $0.image, repository: $0.repository, tag: $0.tag, verdict: $0.verdict.rawValue) }
+        let page: [String: Any] = [
+            "digest": digest.description, "short": Self.short(digest), "verdict": verdict.verdict.rawValue, "reason": Catalog.reason(answer),
+            "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }) as Any,
+            "kind": answer.kind?.rawValue as Any, "platform": answer.platform?.description as Any, "index": answer.index?.description as Any,
+            "grade": answer.health?.grade.rawValue as Any,
+            "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" } as Any,
+            "standings": standings, "hasStandings": !standings.isEmpty,
+        ]
+        return renderer.page("digest", page, status: verdict.verdict == .unknown ? .notFound : .ok)
+    }
+
+    static let changesPerPage = 50
+
+    /// Every entry's changelog, merged, newest first.
+    func allChanges() async throws -> [ChangeView] {
+        var items: [(Date, ChangeView)] = []
+        var cursor: String?
+        repeat {
+            let page = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize, cursor: cursor)
+            for view in page.items {
+                for item in try await catalog.changelog(named: view.entry.name) { items.append((item.at, Self.change(item, image: view.entry.name))) }
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return items.sorted { ($0.0, $0.1.id) > ($1.0, $1.1.id) }.map(\.1)
+    }
+
+    func changesPage(_ request: Request) async throws -> Response {
+        let page = request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1
+        guard page >= 1 else { throw HTTPError(.badRequest, message: "page must be 1 or more") }
+        let all = try await allChanges()
+        let items = Array(all.dropFirst((page - 1) * Self.changesPerPage).prefix(Self.changesPerPage))
+        let next: Int? = all.count > page * Self.changesPerPage ? page + 1 : nil
+        return renderer.page("changes", ["items": items, "next": next as Any])
+    }
+
+    func changesFeed() async throws -> Response {
+        let items = Array(try await allChanges().prefix(Self.changesPerPage))
+        let feed: [String: Any] = ["items": items, "updated": items.first?.at ?? RFC3339.format(catalog.now())]
+        return renderer.page("changes.atom", feed, contentType: "application/atom+xml; charset=utf-8")
+    }
+
+    func asset(_ file: String) throws -> Response {
+        guard let asset = renderer.assets[file] else { throw HTTPError(.notFound) }
+        var headers = PageRenderer.headers(asset.type)
+        headers[.cacheControl] = "public, max-age=3600"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: asset.bytes)))
+    }
+}
