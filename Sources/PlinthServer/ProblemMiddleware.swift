@@ -5,7 +5,8 @@ import Logging
 import OpenAPIRuntime
 import PlinthCatalog
 
-/// The one place errors become HTTP responses: every error leaves as RFC 9457
+/// The one place the API's errors become HTTP responses, by their type (never their text):
+/// every error leaves as RFC 9457
 /// `application/problem+json`; a malformed body names what was wrong (with a JSON pointer
 /// where the decoder knows one); anything unexpected is a 500 with no internals in the body,
 /// logged with the request id. Every response carries `X-Request-Id`.
@@ -61,18 +62,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
             return Problem.make(status.code, status.reasonPhrase, detail: detail)
         }
-        let text = String(describing: error)
-        // The generated code reports a missing or wrong content type, a missing body and
-        // unparsable parameters as runtime errors; those are the client's doing.
-        for (needle, title) in [
-            ("Unexpected content type", "Unsupported media type"), ("Unexpected Content-Type", "Unsupported media type"),
-            ("Missing required request body", "Missing request body"), ("Unexpected query parameter", "Invalid query parameter"),
-            ("Failed to decode", "Invalid parameter"), ("Missing required query", "Missing query parameter"),
-            ("Unexpected Accept header", "Not acceptable"),
-        ] where text.contains(needle) {
-            let status = title == "Unsupported media type" ? 415 : title == "Not acceptable" ? 406 : 400
-            return Problem.make(status, title, detail: firstLine(text))
+        // The generated code's own refusals (a wrong content type, a missing body, an
+        // unparsable parameter) carry their status by type (swift-openapi-runtime).
+        if let error = error as? any HTTPResponseConvertible, error.httpStatus.code < 500 {
+            return Problem.make(error.httpStatus.code, error.httpStatus.reasonPhrase, detail: firstLine(String(describing: error)))
         }
+        let text = String(describing: error)
         context.logger.error("unhandled error", metadata: ["error": "\(text)", "path": "\(request.uri.path)"])
         return Problem.make(500, "Internal Server Error", detail: "the server failed; the request id in X-Request-Id finds it in the log")
     }
