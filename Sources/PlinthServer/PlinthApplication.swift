@@ -68,7 +68,9 @@ public enum PlinthApplication {
         // Route middleware: runs once a route matched, so metrics still name the route.
         let routes = router.group().add(middleware: DigestResponseCache(catalog: catalog))
         try handler.registerHandlers(on: routes, configuration: configuration)
-        PageController(catalog: catalog, renderer: renderer).register(on: router.group())
+        let pages = router.group()
+        PageController(catalog: catalog, renderer: renderer).register(on: pages)
+        CuratorPages(catalog: catalog, renderer: renderer, sessions: PageSessions()).register(on: pages)
         return router
     }
 

@@ -22,6 +22,8 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLINTH = os.environ.get("PLINTH_BINARY", os.path.join(ROOT, ".build/debug/plinth"))
@@ -31,6 +33,7 @@ PAGES = {
     "catalog": ("/", "Base images"),
     "matrix": ("/matrix", "Workloads and bases"),
     "image": ("/images/debian-bookworm-slim", "Debian 12 (bookworm), slim"),
+    "image-without-successor": ("/images/debian-trixie-slim", "Debian 13 (trixie), slim"),
     "digest": (f"/digests/{PLATFORM_DIGEST}", "approved"),
     "changes": ("/changes", "Changes"),
     "not-found": ("/images/no-such-image", "404"),
@@ -45,13 +48,18 @@ def free_port():
     return port
 
 
-class Pages(unittest.TestCase):
+class Server(unittest.TestCase):
+    """A `plinth serve` on a fresh seeded database, and a browser."""
+
     @classmethod
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="plinth-browser-")
         db = os.path.join(cls.work, "plinth.sqlite")
         cls.token = subprocess.run(
             [PLINTH, "token", "create", "--role", "curator", "--name", "browser", "--db", db],
+            check=True, capture_output=True, text=True).stdout.strip()
+        cls.admin = subprocess.run(
+            [PLINTH, "token", "create", "--role", "admin", "--name", "root", "--db", db],
             check=True, capture_output=True, text=True).stdout.strip()
         cls.port = free_port()
         cls.base = f"http://127.0.0.1:{cls.port}"
@@ -95,11 +103,15 @@ class Pages(unittest.TestCase):
     def console_errors(self):
         return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE" and "/images/no-such-image" not in entry["message"]]
 
+
+class Pages(Server):
     def test_every_page_loads_without_console_errors_and_shows_the_seeded_data(self):
         for name, (path, expected) in PAGES.items():
             with self.subTest(page=name):
                 source = self.open(path)
-                self.assertIn(expected, self.driver.find_element(By.TAG_NAME, "main").text)
+                main = self.driver.find_element(By.TAG_NAME, "main").text
+                self.assertIn(expected, main)
+                self.assertNotIn("nil", main.split(), f"{name}: an absent value printed as nil")
                 self.assertEqual(self.console_errors(), [], f"{name}: console errors")
                 self.assertIn("<link rel=\"stylesheet\" href=\"/static/plinth.css\">", source)
         # The catalog lists all 18 seeded entries; the image page has the FROM line to paste.
@@ -166,22 +178,123 @@ class Pages(unittest.TestCase):
                 bad = [(v["id"], v["impact"], len(v["nodes"])) for v in results["violations"] if v["impact"] in ("serious", "critical")]
                 self.assertEqual(bad, [], f"{name}: {bad}")
 
+
+PAGES_SIGNED_IN = {"signin": "/signin", "review": "/review", "audit": "/audit"}
+
+
+class Curating(Server):
+    """Sign-in, the review queue and the audit page, as a curator meets them."""
+
+    def sign_in(self, token, next_page="/review"):
+        self.driver.delete_all_cookies()
+        self.open("/signin?next=" + next_page)
+        self.driver.find_element(By.NAME, "token").send_keys(token)
+        self.submit(self.driver.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]"))
+
+    def submit(self, button):
+        """Clicks a form's button and waits for the page it leads to."""
+        button.click()
+        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(button))
+
+    def verdict(self, digest):
+        try:
+            with urllib.request.urlopen(f"{self.base}/v1/digests/{digest}") as response:
+                return json.load(response)["verdict"]
+        except urllib.error.HTTPError as error:
+            return json.load(error)["verdict"]
+
+    def audit_count(self):
+        request = urllib.request.Request(self.base + "/v1/audit?limit=1000", headers={"Authorization": "Bearer " + self.admin})
+        with urllib.request.urlopen(request) as response:
+            return len(json.load(response)["items"])
+
+    def test_sign_in_approve_from_the_queue_and_see_it_on_the_digest_and_audit_pages(self):
+        self.driver.delete_all_cookies()
+        self.driver.get_log("browser")  # what earlier tests logged (their refusals) is theirs
+        self.open("/review")
+        self.assertIn("/signin", self.driver.current_url, "the queue asks for sign-in")
+        self.sign_in("plinth_0000000000000000_" + "x" * 43)
+        self.assertIn("not a valid Plinth token", self.driver.page_source)
+        self.driver.get_log("browser")  # that refusal's 401 is expected
+        self.sign_in(self.admin)
+        self.assertTrue(self.driver.current_url.endswith("/review"))
+        cookie = self.driver.get_cookie("plinth_session")
+        self.assertTrue(cookie["httpOnly"])
+        self.assertEqual(cookie["sameSite"], "Strict")
+        queued = self.driver.find_elements(By.CSS_SELECTOR, "section.queued")
+        self.assertGreater(len(queued), 0, "the seeded catalog has digests pending under a manual policy")
+        section = queued[0]
+        digest = section.get_attribute("data-digest")
+        self.assertEqual(self.verdict(digest), "pending")
+        form = section.find_element(By.CSS_SELECTOR, "form[action='/review/approve']")
+        form.find_element(By.NAME, "reason").send_keys("reviewed in the browser test")
+        self.submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        # The digest page shows the new verdict; the audit page shows the event, by the token.
+        self.assertIn("/digests/" + digest, self.driver.current_url)
+        self.assertNotEqual(self.driver.find_element(By.ID, "verdict").text.lower(), "pending")
+        self.assertEqual(self.verdict(digest), self.driver.find_element(By.ID, "verdict").text.lower())
+        self.open("/audit?action=digest.approve")
+        self.assertIn("The chain verifies", self.driver.find_element(By.ID, "verification").text)
+        rows = [row.text for row in self.driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+        self.assertTrue(any("token:root" in row and "reviewed in the browser test" in row and digest in row for row in rows), rows)
+        self.assertEqual(self.console_errors(), [])
+        # Sign-out ends the session.
+        self.submit(self.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
+        self.open("/review")
+        self.assertIn("/signin", self.driver.current_url)
+
+    def test_a_stale_or_missing_csrf_token_is_refused_and_changes_nothing(self):
+        self.sign_in(self.token)
+        before = self.audit_count()
+        for tamper in ("arguments[0].value = 'stale-token'", "arguments[0].remove()"):
+            with self.subTest(tamper=tamper):
+                self.open("/review")
+                section = self.driver.find_elements(By.CSS_SELECTOR, "section.queued")[-1]
+                digest = section.get_attribute("data-digest")
+                form = section.find_element(By.CSS_SELECTOR, "form[action='/review/revoke']")
+                self.driver.execute_script(tamper, form.find_element(By.NAME, "csrf"))
+                form.find_element(By.NAME, "reason").send_keys("should not happen")
+                self.submit(form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+                self.assertIn("403", self.driver.find_element(By.TAG_NAME, "h1").text)
+                self.assertEqual(self.verdict(digest), "pending")
+                self.assertEqual(self.audit_count(), before)
+        # A curator's session does not open the audit page.
+        self.open("/audit")
+        self.assertIn("403", self.driver.find_element(By.TAG_NAME, "h1").text)
+        # Sign-in itself needs its form's token: a bare POST is refused.
+        request = urllib.request.Request(self.base + "/signin", data=urllib.parse.urlencode({"token": self.token, "csrf": "x"}).encode(), method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        self.assertEqual(refused.exception.code, 403)
+
+
     def test_screenshots_at_desktop_and_phone_width_light_and_dark(self):
+        self.sign_in(self.admin)
+        pages = {name: path for name, (path, _) in PAGES.items()} | PAGES_SIGNED_IN
         for scheme in ("light", "dark"):
             self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
             for width, label in ((1280, "desktop"), (390, "phone")):
                 self.driver.set_window_size(width, 900)
-                for name, (path, _) in PAGES.items():
+                for name, path in pages.items():
                     self.open(path)
                     height = self.driver.execute_script("return document.documentElement.scrollHeight")
                     self.driver.set_window_size(width, min(max(height, 600), 6000))
-                    file = os.path.join(ARTIFACTS, f"{name}-{label}-{scheme}.png")
-                    self.assertTrue(self.driver.save_screenshot(file))
-                    # Readable on a phone: nothing wider than the viewport.
+                    self.assertTrue(self.driver.save_screenshot(os.path.join(ARTIFACTS, f"{name}-{label}-{scheme}.png")))
                     if label == "phone":
                         overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
                         self.assertLessEqual(overflow, 0, f"{name} scrolls sideways at {width}px")
         self.driver.set_window_size(1280, 900)
+
+    def test_axe_on_the_curators_pages(self):
+        self.sign_in(self.admin)
+        for name, path in PAGES_SIGNED_IN.items():
+            with self.subTest(page=name):
+                self.open(path)
+                axe = Axe(self.driver)
+                axe.inject()
+                results = axe.run()
+                bad = [(v["id"], v["impact"], len(v["nodes"])) for v in results["violations"] if v["impact"] in ("serious", "critical")]
+                self.assertEqual(bad, [], f"{name}: {bad}")
 
 
 if __name__ == "__main__":

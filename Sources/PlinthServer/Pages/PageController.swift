@@ -162,15 +162,15 @@ struct PageController: Sendable {
             }
             if let reportNote = report.note { note = reportNote }
         }
-        let page: [String: Any] = [
+        let page: [String: Any?] = [
             "title": entry.title, "status": entry.status.rawValue, "repository": entry.repository, "rationale": entry.rationale,
-            "tradeoffs": entry.tradeoffs as Any, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
-            "eol": entry.os.eol.map(\.description) as Any, "platforms": entry.platforms.map(\.description).joined(separator: ", "),
-            "successor": entry.successor as Any, "approval": "\(entry.approval.policy.rawValue), \(entry.approval.graceDays) days' grace",
+            "tradeoffs": entry.tradeoffs, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
+            "eol": entry.os.eol.map(\.description), "platforms": entry.platforms.map(\.description).joined(separator: ", "),
+            "successor": entry.successor, "approval": "\(entry.approval.policy.rawValue), \(entry.approval.graceDays) days' grace",
             "tags": tags, "changes": try await catalog.changelog(named: name).reversed().map { Self.change($0, image: nil) },
             "advisories": advisories, "hasAdvisories": !advisories.isEmpty, "advisoryNote": note,
         ]
-        return renderer.page("image", page)
+        return renderer.page("image", PageRenderer.compact(page))
     }
 
     struct StandingView { var image, repository, tag, verdict: String }
@@ -181,15 +181,15 @@ struct PageController: Sendable {
         let answer = try await catalog.lookup(digest)
         let verdict = answer.verdict
         let standings = verdict.standings.map { StandingView(image: $0.image, repository: $0.repository, tag: $0.tag, verdict: $0.verdict.rawValue) }
-        let page: [String: Any] = [
+        let page: [String: Any?] = [
             "digest": digest.description, "short": Self.short(digest), "verdict": verdict.verdict.rawValue, "reason": Catalog.reason(answer),
-            "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }) as Any,
-            "kind": answer.kind?.rawValue as Any, "platform": answer.platform?.description as Any, "index": answer.index?.description as Any,
-            "grade": answer.health?.grade.rawValue as Any,
-            "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" } as Any,
+            "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }),
+            "kind": answer.kind?.rawValue, "platform": answer.platform?.description, "index": answer.index?.description,
+            "grade": answer.health?.grade.rawValue,
+            "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" },
             "standings": standings, "hasStandings": !standings.isEmpty,
         ]
-        return renderer.page("digest", page, status: verdict.verdict == .unknown ? .notFound : .ok)
+        return renderer.page("digest", PageRenderer.compact(page), status: verdict.verdict == .unknown ? .notFound : .ok)
     }
 
     static let changesPerPage = 50
@@ -214,13 +214,13 @@ struct PageController: Sendable {
         let all = try await allChanges()
         let items = Array(all.dropFirst((page - 1) * Self.changesPerPage).prefix(Self.changesPerPage))
         let next: Int? = all.count > page * Self.changesPerPage ? page + 1 : nil
-        return renderer.page("changes", ["items": items, "next": next as Any])
+        return renderer.page("changes", PageRenderer.compact(["items": items, "next": next]))
     }
 
     func changesFeed() async throws -> Response {
         let items = Array(try await allChanges().prefix(Self.changesPerPage))
-        let feed: [String: Any] = ["items": items, "updated": items.first?.at ?? RFC3339.format(catalog.now())]
-        return renderer.page("changes.atom", feed, contentType: "application/atom+xml; charset=utf-8")
+        let feed: [String: Any?] = ["items": items, "updated": items.first?.at ?? RFC3339.format(catalog.now())]
+        return renderer.page("changes.atom", PageRenderer.compact(feed), contentType: "application/atom+xml; charset=utf-8")
     }
 
     func asset(_ file: String) throws -> Response {

@@ -41,6 +41,7 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func status(of error: any Error) -> (HTTPResponse.Status, String) {
+        if let refusal = error as? CuratorPages.Refusal { return (refusal.status, refusal.message) }
         if let error = error as? any HTTPResponseConvertible { return (error.httpStatus, "\(error)") }
         if let error = error as? any HTTPResponseError {
             return (error.status, error.status == .notFound ? "There is no page here." : (error as? HTTPError)?.body ?? error.status.reasonPhrase)

@@ -31,6 +31,12 @@ struct PageRenderer: Sendable {
         self.assets = assets
     }
 
+    /// A view without its absent values: Mustache would print an optional wrapped in `Any`
+    /// as "nil" instead of skipping it.
+    static func compact(_ view: [String: Any?]) -> [String: Any] {
+        view.compactMapValues { $0 }
+    }
+
     /// A page: the template rendered with the view, with the pages' security headers.
     func page(_ template: String, _ view: Any, status: HTTPResponse.Status = .ok, contentType: String = "text/html; charset=utf-8") -> Response {
         let html = library.render(view, withTemplate: template) ?? ""
