@@ -143,10 +143,10 @@ extension Catalog {
             judgment.reason = Self.reason(answer)
             if answer.verdict.verdict == .unknown, let tracked {
                 judgment.reason += tracked.current.map { "; \(tracked.entry.name) tracks this tag: pin @\($0)" } ?? ""
-            } else if let reference, answer.verdict.verdict != .unknown,
+            } else if let reference, let owner = answer.verdict.standings.first,
                 !answer.verdict.standings.contains(where: { $0.repository == reference.repository })
             {
-                judgment.reason += "; note: the digest belongs to \(answer.verdict.standings[0].repository), not \(reference.repository)"
+                judgment.reason += "; note: the digest belongs to \(owner.repository), not \(reference.repository)"
             }
         }
         if judgment.passes { try await applyPolicy(policy, to: &judgment, answer: answer) }
@@ -185,6 +185,7 @@ extension Catalog {
         case .revoked:
             let by = "by \(verdict.revocation?.by ?? "a curator"): \(verdict.revocation?.reason ?? "no reason given")"
             if let revocation = verdict.revocation, let manifest = revocation.manifest, let platform = revocation.platform {
+                if let index = revocation.index { return "revoked: its index \(index) lists the revoked \(platform) manifest \(manifest), revoked \(by)" }
                 return "revoked: its \(platform) manifest \(manifest) was revoked \(by)"
             }
             if let index = verdict.revocation?.index { return "revoked: its index \(index) was revoked \(by)" }

@@ -60,7 +60,10 @@ extension Catalog {
             if let own = revocations[digest] {
                 candidate.verdict.revocation = own
                 candidate.verdict.verdict = .revoked
-            } else if var inherited = candidate.verdict.revocation, inherited.manifest == nil {
+                candidate.verdict.graceUntil = nil
+                for i in candidate.verdict.standings.indices { candidate.verdict.standings[i].verdict = .revoked }
+            } else if var inherited = candidate.verdict.revocation {
+                // Through the index: revoked itself, or listing another revoked platform manifest.
                 inherited.index = parent.index
                 candidate.verdict.revocation = inherited
             }

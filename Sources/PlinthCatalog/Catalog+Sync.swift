@@ -82,7 +82,11 @@ extension Catalog {
                 write.diffIDs = read.diffIDs
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
-                let approve = entry.approval.policy == .automatic && write.flags.isEmpty
+                // A revoked digest, or an index listing a revoked platform manifest, is never
+                // approved automatically (the catalog's rule, as for a curator's approval).
+                let recorded = try await revocationsInForce(now: moment)
+                let revoked = recorded[digest] != nil || read.children.contains { !$0.isAttestation && recorded[$0.digest] != nil }
+                let approve = entry.approval.policy == .automatic && write.flags.isEmpty && !revoked
                 if approve {
                     write.approveFor = entry.name
                     write.approval = Approval(

@@ -11,7 +11,7 @@ import Synchronization
 /// the generation, so an answer is also refreshed after `ttl`: the first request after that
 /// recomputes it while concurrent requests keep the previous answer for at most another
 /// `ttl` (without that, every in-flight request recomputed at once each second, which was
-/// the whole p99 of the lookup benchmark). Another process's write is visible within 2 s.
+/// the whole p99 of the lookup benchmark). Another process's write is visible within about 3 s (the revocations in force are kept the same way, one layer below).
 final class VerdictCache: Sendable {
     struct Slot: Sendable {
         var generation: UInt64

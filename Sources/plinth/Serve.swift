@@ -127,11 +127,16 @@ struct Serve: AsyncParsableCommand {
     static func duration(_ text: String) -> Duration? {
         if text == "0" { return .zero }
         guard let unit = text.last, let value = Int(text.dropLast()), value > 0 else { return nil }
+        let scale: Int
         switch unit {
-        case "s": return .seconds(value)
-        case "m": return .seconds(value * 60)
-        case "h": return .seconds(value * 3600)
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
         default: return nil
         }
+        // At most 30 days: longer is a typo, and would overflow the timers downstream.
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= 30 * 86_400 else { return nil }
+        return .seconds(seconds)
     }
 }

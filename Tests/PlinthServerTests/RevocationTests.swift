@@ -69,6 +69,8 @@ struct RevocationTests {
             let sibling = try await send(.get, "/v1/digests/\(Self.arm64)", reader, nil).1
             #expect(Self.verdict(sibling) == "revoked")
             #expect((sibling["revocation"] as? [String: Any])?["manifest"] as? String == Self.amd64)
+            #expect((sibling["revocation"] as? [String: Any])?["index"] as? String == Self.index)
+            #expect(sibling["grace_until"] == nil)
 
             // The API's check, for the digests and the references that pin them.
             let items = [Self.amd64, Self.index, "debian:trixie-slim@\(Self.index)", "debian:trixie-slim"]
@@ -94,7 +96,13 @@ struct RevocationTests {
             let pinned = try await PlinthBinary.run(["pin", "--check", "--db", db, dockerfile])
             #expect(pinned.stdout.contains("@\(Self.earlier)"), "pin moves to the build before the revoked one: \(pinned.stdout)")
             // Approving or holding at the revoked index is refused.
-            #expect(try await send(.post, "/v1/digests/\(Self.index)/approve", curator, #"{"image":"debian-trixie-slim"}"#).0 == .conflict)
+            let (approveStatus, refusal, _) = try await send(.post, "/v1/digests/\(Self.index)/approve", curator, #"{"image":"debian-trixie-slim"}"#)
+            #expect(approveStatus == .conflict)
+            #expect((refusal["detail"] as? String)?.contains("lists the revoked linux/amd64 manifest") == true, "\(refusal)")
+            let (holdStatus, holdRefusal, _) = try await send(
+                .put, "/v1/images/debian-trixie-slim/tags/trixie-slim/hold", curator, #"{"digest":"\#(Self.index)","reason":"roll back"}"#)
+            #expect(holdStatus == .conflict)
+            #expect((holdRefusal["detail"] as? String)?.contains("cannot be held at") == true, "\(holdRefusal)")
 
             // Lifting: a reason is required; then the earlier verdicts are back.
             #expect(try await send(.delete, "/v1/digests/\(Self.amd64)/revocation", curator, nil).0 == .badRequest)
@@ -118,6 +126,17 @@ struct RevocationTests {
             let verify = try await PlinthBinary.run(["audit", "verify", "--db", db])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         }
+    }
+
+    @Test func aRevokedDigestNoTrackedTagPointsAtIsJudgedRevokedWithoutCrashing() async throws {
+        let (_, catalog) = try await TestDatabase.seeded()
+        try await catalog.revoke(try Digest(parsing: Self.amd64), actor: "test", reason: "broken")
+        // The entry stops tracking the tag: no lineage leads to the digest any more.
+        _ = try await catalog.updateImage(named: "debian-trixie-slim", mergePatch: Data(#"{"tags":["13-slim"]}"#.utf8), revision: nil, actor: "test", reason: nil)
+        let judgment = try await catalog.judge("debian:trixie-slim@\(Self.amd64)")
+        #expect(judgment.outcome == .verdict(.revoked))
+        #expect(judgment.passes == false)
+        #expect(judgment.reason == "revoked by test: broken")
     }
 
     @Test func theCommandLineRevokesAndLiftsToo() async throws {

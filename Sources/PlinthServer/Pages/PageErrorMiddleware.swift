@@ -26,7 +26,9 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard Self.isPage(request.uri.path) else { return try await next(request, context) }
         do {
-            return try await next(request, context)
+            var response = try await next(request, context)
+            response.headers[.requestID] = context.id
+            return response
         } catch {
             let (status, detail) = Self.status(of: error)
             if status.code >= 500 {
