@@ -12,13 +12,25 @@ public struct ImageFilter: Sendable, Equatable {
     public var status: CatalogEntry.Status?
     /// Case-insensitive text in name, title, repository, tags, owner or rationale.
     public var query: String?
+    /// Entries whose first tag's current digest grades at least this (A is best); entries
+    /// with no graded digest are left out.
+    public var minimumGrade: HealthGrade?
 
-    public init(workload: String? = nil, platform: Platform? = nil, os: String? = nil, status: CatalogEntry.Status? = nil, query: String? = nil) {
+    public init(
+        workload: String? = nil, platform: Platform? = nil, os: String? = nil, status: CatalogEntry.Status? = nil, query: String? = nil,
+        minimumGrade: HealthGrade? = nil
+    ) {
         self.workload = workload
         self.platform = platform
         self.os = os
         self.status = status
         self.query = query
+        self.minimumGrade = minimumGrade
+    }
+
+    func matches(_ view: ImageView) -> Bool {
+        guard let minimumGrade else { return true }
+        return view.current.first?.grade.map { $0 <= minimumGrade } ?? false
     }
 
     func matches(_ entry: CatalogEntry) -> Bool {
@@ -72,6 +84,15 @@ public struct TagHistory: Sendable, Hashable {
     public var hold: Hold?
 }
 
+/// A digest seen on a tag and waiting for a decision.
+public struct PendingDigest: Sendable, Hashable {
+    public var image: String
+    public var tag: String
+    public var observation: TagObservation
+    /// The tag's current approved digest, which approving this one would replace.
+    public var replaces: Digest?
+}
+
 /// Workloads x images, for teams picking a base.
 public struct SupportMatrix: Sendable {
     public struct Cell: Sendable, Hashable {
@@ -88,6 +109,8 @@ public struct SupportMatrix: Sendable {
         public var workload: String
         /// Most recommended first; retired entries left out.
         public var images: [Cell]
+        /// How many images the row has, when `images` keeps only the first few.
+        public var total: Int
     }
 
     public var rows: [Row]
@@ -113,15 +136,28 @@ extension Catalog {
     public static let defaultPageSize = 50
     public static let maxPageSize = 200
 
-    /// Entries matching the filter, by name, a page at a time.
+    /// Entries matching the filter, by name, a page at a time. Only the page's entries are
+    /// read beyond their documents (a grade filter reads entries until the page is full).
     public func images(_ filter: ImageFilter, limit: Int = defaultPageSize, cursor: String? = nil) async throws -> Page<ImageView> {
         let after = try cursor.map(Self.decodeCursor)
-        let matching = try await store.entries().filter { filter.matches($0.entry) && (after == nil || $0.entry.name > after!) }
-        let page = Array(matching.prefix(limit))
+        let matching = try await entries().filter { filter.matches($0.entry) && (after == nil || $0.entry.name > after!) }
         var views: [ImageView] = []
-        for stored in page { views.append(try await view(stored)) }
-        let next = matching.count > limit ? page.last.map { Self.encodeCursor($0.entry.name) } : nil
-        return Page(items: views, nextCursor: next)
+        guard filter.minimumGrade != nil else {
+            views = try await self.views(Array(matching.prefix(limit)))
+            return Page(items: views, nextCursor: matching.count > limit ? views.last.map { Self.encodeCursor($0.entry.name) } : nil)
+        }
+        for start in stride(from: 0, to: matching.count, by: limit) {
+            for view in try await self.views(Array(matching[start..<min(start + limit, matching.count)])) where filter.matches(view) {
+                if views.count == limit { return Page(items: views, nextCursor: views.last.map { Self.encodeCursor($0.entry.name) }) }
+                views.append(view)
+            }
+        }
+        return Page(items: views, nextCursor: nil)
+    }
+
+    /// How many entries match the filter's document fields (a grade filter is not counted).
+    public func count(_ filter: ImageFilter) async throws -> Int {
+        try await entries().count { filter.matches($0.entry) }
     }
 
     public func image(named name: String) async throws -> ImageView {
@@ -130,7 +166,18 @@ extension Catalog {
     }
 
     func view(_ stored: StoredEntry) async throws -> ImageView {
-        let history = try await history(of: stored.entry)
+        try await view(stored, history: try await history(of: stored.entry))
+    }
+
+    /// The views of several entries, their records read together.
+    func views(_ stored: [StoredEntry]) async throws -> [ImageView] {
+        let histories = try await histories(of: stored.map(\.entry))
+        var views: [ImageView] = []
+        for entry in stored { views.append(try await view(entry, history: histories[entry.entry.name] ?? [])) }
+        return views
+    }
+
+    func view(_ stored: StoredEntry, history: [TagHistory]) async throws -> ImageView {
         var current: [CurrentDigest] = []
         for tag in history {
             var grade: HealthGrade?
@@ -147,53 +194,101 @@ extension Catalog {
     public func history(named name: String) async throws -> (ImageView, [TagHistory]) {
         guard let stored = try await store.entry(named: name) else { throw CatalogError.imageNotFound(name) }
         let history = try await history(of: stored.entry)
-        return (try await view(stored), history)
+        return (try await view(stored, history: history), history)
     }
 
     func history(of entry: CatalogEntry) async throws -> [TagHistory] {
-        let observations = try await store.history(of: entry.name)
-        let approvals = try await store.approvals(of: entry.name)
-        let moment = now()
-        let revocations = try await revocationsInForce(now: moment)
-        let states = try await store.syncStates(of: entry.name)
-        let holds = try await store.holds(of: entry.name)
-        return entry.tags.map { tag in
-            let runs = observations.filter { $0.tag == tag }
-            let lineage = TagLineage(
-                image: entry.name, repository: entry.repository, tag: tag, graceDays: entry.approval.graceDays,
-                digests: Dictionary(grouping: runs, by: \.digest).map { digest, runs in
-                    TagDigest(
-                        digest: digest, firstSeen: runs.map(\.firstSeen).min()!, lastSeen: runs.map(\.lastSeen).max()!,
-                        approval: approvals[digest])
-                }, hold: holds[tag])
-            let items = runs.map { run in
-                HistoryItem(
-                    observation: run,
-                    verdict: VerdictRules.evaluate(run.digest, lineages: [lineage], revocations: revocations, now: moment).standings.first)
-            }
-            let current = items.compactMap(\.verdict).first?.currentDigest
-            return TagHistory(tag: tag, currentDigest: current, items: items, sync: states.first { $0.tag == tag }, hold: holds[tag])
-        }
+        try await histories(of: [entry])[entry.name] ?? []
     }
 
-    public func matrix() async throws -> SupportMatrix {
-        let entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
-        let workloads = Set(entries.flatMap { $0.workloads.map(\.workload) }).sorted()
-        var grades: [String: HealthGrade] = [:]
+    /// The tag histories of several entries, from one read of their records.
+    func histories(of entries: [CatalogEntry]) async throws -> [String: [TagHistory]] {
+        let records = try await store.records(of: entries.map(\.name))
+        let moment = now()
+        let revocations = try await revocationsInForce(now: moment)
+        var result: [String: [TagHistory]] = [:]
         for entry in entries {
-            if let tag = entry.tags.first, let digest = try await history(of: entry).first(where: { $0.tag == tag })?.currentDigest {
-                grades[entry.name] = try await lookup(digest).health?.grade
+            let record = records[entry.name] ?? EntryRecords()
+            let byTag = Dictionary(grouping: record.runs, by: \.tag)
+            result[entry.name] = entry.tags.map { tag in
+                let runs = byTag[tag] ?? []
+                let lineage = TagLineage(
+                    image: entry.name, repository: entry.repository, tag: tag, graceDays: entry.approval.graceDays,
+                    digests: Dictionary(grouping: runs, by: \.digest).map { digest, runs in
+                        TagDigest(
+                            digest: digest, firstSeen: runs.map(\.firstSeen).min()!, lastSeen: runs.map(\.lastSeen).max()!,
+                            approval: record.approvals[digest])
+                    }, hold: record.holds[tag])
+                let items = runs.map { run in
+                    HistoryItem(
+                        observation: run,
+                        verdict: VerdictRules.evaluate(run.digest, lineages: [lineage], revocations: revocations, now: moment).standings.first)
+                }
+                let current = items.compactMap(\.verdict).first?.currentDigest
+                return TagHistory(tag: tag, currentDigest: current, items: items, sync: record.syncStates.first { $0.tag == tag }, hold: record.holds[tag])
             }
         }
-        return SupportMatrix(
-            rows: workloads.map { workload in
-                let cells = entries.compactMap { entry -> SupportMatrix.Cell? in
-                    guard let support = entry.support(for: workload) else { return nil }
-                    return .init(
-                        image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes, grade: grades[entry.name])
+        return result
+    }
+
+    /// Workloads by images. With `cellsPerWorkload`, each row keeps its most recommended
+    /// images (its `total` still counts all), and only the cells kept are graded.
+    public func matrix(cellsPerWorkload: Int? = nil) async throws -> SupportMatrix {
+        guard let cellsPerWorkload else { return try await computeMatrix(cellsPerWorkload: nil).matrix }
+        let generation = await store.generation()
+        let moment = now()
+        if let kept = cache.pageMatrix.value(generation: generation, now: moment), kept.cells == cellsPerWorkload { return kept.matrix }
+        let (matrix, validUntil) = try await computeMatrix(cellsPerWorkload: cellsPerWorkload)
+        cache.pageMatrix.store((cellsPerWorkload, matrix), generation: generation, validUntil: validUntil)
+        return matrix
+    }
+
+    /// The matrix, and until when its grades hold by the clock.
+    func computeMatrix(cellsPerWorkload: Int?) async throws -> (matrix: SupportMatrix, validUntil: Date) {
+        var validUntil = Date.distantFuture
+        let all = try await entries().map(\.entry).filter { $0.status != .retired }
+        let workloads = Set(all.flatMap { $0.workloads.map(\.workload) }).sorted()
+        var rows: [SupportMatrix.Row] = workloads.map { workload in
+            let cells = all.compactMap { entry -> SupportMatrix.Cell? in
+                guard let support = entry.support(for: workload) else { return nil }
+                return .init(image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes, grade: nil)
+            }.sorted { ($0.support, $0.image) < ($1.support, $1.image) }
+            return .init(workload: workload, images: cellsPerWorkload.map { Array(cells.prefix($0)) } ?? cells, total: cells.count)
+        }
+        let shown = Set(rows.flatMap { $0.images.map(\.image) })
+        let histories = try await histories(of: all.filter { shown.contains($0.name) })
+        var grades: [String: HealthGrade] = [:]
+        for entry in all where shown.contains(entry.name) {
+            if let tag = entry.tags.first, let digest = histories[entry.name]?.first(where: { $0.tag == tag })?.currentDigest {
+                let answer = try await lookup(digest)
+                grades[entry.name] = answer.health?.grade
+                validUntil = min(validUntil, [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture)
+            }
+        }
+        for r in rows.indices {
+            for c in rows[r].images.indices { rows[r].images[c].grade = grades[rows[r].images[c].image] }
+        }
+        return (SupportMatrix(rows: rows), validUntil)
+    }
+
+    /// Digests waiting for a curator's decision, by entry and tag: each tag run whose
+    /// verdict is `pending`, with the tag's current digest it would replace. Kept until the
+    /// store changes (the review page asks on every view).
+    public func reviewQueue() async throws -> [PendingDigest] {
+        try await cache.reviewQueue.value(generation: await store.generation()) {
+            var queue: [PendingDigest] = []
+            let candidates = Set(try await store.entriesWithUnapprovedRuns())
+            let waiting = try await entries().map(\.entry).filter { candidates.contains($0.name) }
+            let histories = try await histories(of: waiting)
+            for entry in waiting {
+                for tag in histories[entry.name] ?? [] {
+                    for item in tag.items where item.verdict?.verdict == .pending {
+                        queue.append(PendingDigest(image: entry.name, tag: tag.tag, observation: item.observation, replaces: tag.currentDigest))
+                    }
                 }
-                return .init(workload: workload, images: cells.sorted { ($0.support, $0.image) < ($1.support, $1.image) })
-            })
+            }
+            return queue
+        }
     }
 
     /// A cursor is the name of the last entry of the previous page: the next page starts

@@ -45,6 +45,14 @@ extension Catalog {
     /// Compares two digests Plinth knows: platforms, packages per platform both have (in the
     /// OS's version order), and the advisories that affect each.
     public func diff(from: Digest, to: Digest) async throws -> DigestDiff {
+        let generation = await store.generation()
+        if let kept = cache.diff(from: from, to: to, generation: generation) { return kept }
+        let diff = try await computeDiff(from: from, to: to)
+        cache.store(diff, from: from, to: to, generation: generation)
+        return diff
+    }
+
+    func computeDiff(from: Digest, to: Digest) async throws -> DigestDiff {
         let a = try await lookup(from), b = try await lookup(to)
         for answer in [a, b] where answer.verdict.verdict == .unknown {
             throw CatalogError.digestNotFound(answer.digest)

@@ -96,18 +96,16 @@ extension Catalog {
     /// revoked platform manifest (`VerdictRules.effectiveRevocations`). Revocations are few;
     /// the map is kept until the store changes.
     func revocationsInForce(now moment: Date) async throws -> [Digest: Revocation] {
-        let generation = await store.generation()
-        if let cached = cache.revocations(generation: generation, now: moment) { return cached }
-        let recorded = try await store.revocations()
-        var listings: [PlatformListing] = []
-        for digest in recorded.keys {
-            for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
-                listings.append(PlatformListing(index: parent.index, manifest: digest, platform: parent.child.platform))
+        try await cache.revocations.value(generation: await store.generation()) {
+            let recorded = try await store.revocations()
+            var listings: [PlatformListing] = []
+            for digest in recorded.keys {
+                for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
+                    listings.append(PlatformListing(index: parent.index, manifest: digest, platform: parent.child.platform))
+                }
             }
+            return VerdictRules.effectiveRevocations(recorded, listings: listings)
         }
-        let inForce = VerdictRules.effectiveRevocations(recorded, listings: listings)
-        cache.store(revocations: inForce, generation: generation, now: moment)
-        return inForce
     }
 }
 
@@ -121,7 +119,7 @@ extension Catalog {
     /// current approved digest, if it has one.
     public func tracking(_ reference: ImageReference) async throws -> (entry: CatalogEntry, current: Digest?)? {
         guard let tag = reference.tag,
-            let entry = try await store.entries().first(where: { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) })?.entry
+            let entry = try await entries().first(where: { $0.entry.repository == reference.repository && $0.entry.tags.contains(tag) })?.entry
         else { return nil }
         return (entry, try await history(of: entry).first { $0.tag == tag }?.currentDigest)
     }

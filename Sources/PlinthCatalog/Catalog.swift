@@ -16,3 +16,36 @@ public struct Catalog: Sendable {
         self.cache = VerdictCache()
     }
 }
+
+extension Catalog {
+    /// Every entry, by name (retired ones included), kept until the store changes. Once
+    /// stale, the entries are decoded again only if the store's entries version moved (another
+    /// process may have written them).
+    public func entries() async throws -> [StoredEntry] {
+        try await cache.entries.value(generation: await store.generation()) {
+            let version = try await store.entriesVersion()
+            if let kept = cache.entries.last, kept.version == version { return kept }
+            let entries = try await store.entries()
+            return (version, entries, Facets(entries.map(\.entry)))
+        }.entries
+    }
+
+    /// The values the catalog's filters can take: every workload, platform and OS family some entry lists.
+    public func facets() async throws -> Facets {
+        _ = try await entries()
+        return cache.entries.last?.facets ?? Facets([])
+    }
+}
+
+/// The values the catalog's filters can take.
+public struct Facets: Sendable, Hashable {
+    public var workloads: [String]
+    public var platforms: [String]
+    public var families: [String]
+
+    init(_ entries: [CatalogEntry]) {
+        workloads = Set(entries.flatMap { $0.workloads.map(\.workload) }).sorted()
+        platforms = Set(entries.flatMap { $0.platforms.map(\.description) }).sorted()
+        families = Set(entries.map(\.os.family)).sorted()
+    }
+}

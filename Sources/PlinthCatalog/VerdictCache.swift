@@ -1,64 +1,102 @@
 import Foundation
 import PlinthCore
+import PlinthStore
 import Synchronization
 
 /// Recent lookup answers, so that the question CI asks thousands of times a day costs
-/// a dictionary read.
+/// a dictionary read, and the other values lists and pages read on every request.
 ///
-/// An answer is reused while the store's generation is unchanged (a commit in this process
-/// invalidates it at once) and never past the moment its verdict changes by the clock (a
-/// grace period ending). Writes by another process sharing the database are not seen by
-/// the generation, so an answer is also refreshed after `ttl`: the first request after that
-/// recomputes it while concurrent requests keep the previous answer for at most another
-/// `ttl` (without that, every in-flight request recomputed at once each second, which was
-/// the whole p99 of the lookup benchmark). Another process's write is visible within about 3 s (the revocations in force are kept the same way, one layer below).
+/// A value is reused while the store's generation is unchanged: a commit in this process
+/// moves it at once, another process's commit within a second (`SQLiteStore.generation()`
+/// reads the database's version at most once a second). Before, values were refreshed
+/// every second in case another process had written, and at 2,000 entries that refresh
+/// (hundreds of answers, every entry decoded again) was most of a page's p99. An answer is
+/// never served past the moment its verdict changes by the clock (a grace period ending)
+/// or its health grade drops.
 final class VerdictCache: Sendable {
     struct Slot: Sendable {
         var generation: UInt64
-        var freshUntil: Date
         /// When the verdict itself may change by the clock: never served past this.
         var validUntil: Date
-        var refreshing: Bool
         var answer: DigestAnswer
     }
 
-    static let ttl: TimeInterval = 1
     static let capacity = 10_000
     private let slots = Mutex<[Digest: Slot]>([:])
-    /// The revocations in force, kept like an answer (same generation, same `ttl`).
-    private let revocationsSlot = Mutex<(generation: UInt64, freshUntil: Date, value: [Digest: Revocation])?>(nil)
 
-    func revocations(generation: UInt64, now: Date) -> [Digest: Revocation]? {
-        revocationsSlot.withLock { slot in
-            guard let slot, slot.generation == generation, now < slot.freshUntil else { return nil }
+    /// Every entry's document, by name: lists, pages, check and pin filter it instead of
+    /// decoding every entry per request.
+    let entries = GenerationSlot<(version: String, entries: [StoredEntry], facets: Facets)>()
+    /// The matrix the pages show, until the generation moves or a grade in it may change by the clock.
+    let pageMatrix = GenerationSlot<(cells: Int, matrix: SupportMatrix)>()
+    /// The revocations in force.
+    let revocations = GenerationSlot<[Digest: Revocation]>()
+    /// The digests waiting for a decision.
+    let reviewQueue = GenerationSlot<[PendingDigest]>()
+    /// Whether the audit chain verifies (the audit page shows it).
+    let auditVerification = GenerationSlot<AuditChain.Verification>()
+    /// Diffs between two digests (changelogs summarise every move).
+    private let diffs = Mutex<[DiffKey: (generation: UInt64, value: DigestDiff)]>([:])
+
+    struct DiffKey: Hashable { var from, to: Digest }
+
+    func diff(from: Digest, to: Digest, generation: UInt64) -> DigestDiff? {
+        diffs.withLock { diffs in
+            guard let slot = diffs[DiffKey(from: from, to: to)], slot.generation == generation else { return nil }
             return slot.value
         }
     }
 
-    func store(revocations: [Digest: Revocation], generation: UInt64, now: Date) {
-        revocationsSlot.withLock { $0 = (generation, now.addingTimeInterval(Self.ttl), revocations) }
+    func store(_ diff: DigestDiff, from: Digest, to: Digest, generation: UInt64) {
+        diffs.withLock { diffs in
+            if diffs.count >= Self.capacity { diffs.removeAll(keepingCapacity: true) }
+            diffs[DiffKey(from: from, to: to)] = (generation, diff)
+        }
     }
 
     /// The cached answer, or nil when the caller must compute (and then `store`) it.
     func answer(for digest: Digest, generation: UInt64, now: Date) -> DigestAnswer? {
         slots.withLock { slots in
-            guard var slot = slots[digest], slot.generation == generation, now < slot.validUntil else { return nil }
-            if now < slot.freshUntil { return slot.answer }
-            if slot.refreshing, now < slot.freshUntil.addingTimeInterval(Self.ttl) { return slot.answer }
-            // This caller refreshes; the others keep the stale answer meanwhile.
-            slot.refreshing = true
-            slots[digest] = slot
-            return nil
+            guard let slot = slots[digest], slot.generation == generation, now < slot.validUntil else { return nil }
+            return slot.answer
         }
     }
 
     func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date) {
         let slot = Slot(
-            generation: generation, freshUntil: now.addingTimeInterval(Self.ttl), validUntil: [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture,
-            refreshing: false, answer: answer)
+            generation: generation, validUntil: [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture,
+            answer: answer)
         slots.withLock { slots in
             if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }
             slots[digest] = slot
         }
+    }
+}
+
+/// One value kept like an answer, while the store's generation is unchanged (and, if the
+/// value says so, until a moment: a grade that drops by the clock).
+final class GenerationSlot<Value: Sendable>: Sendable {
+    private let slot = Mutex<(generation: UInt64, validUntil: Date, value: Value)?>(nil)
+
+    func value(generation: UInt64, now: Date = .distantPast) -> Value? {
+        slot.withLock { slot in
+            guard let slot, slot.generation == generation, now < slot.validUntil else { return nil }
+            return slot.value
+        }
+    }
+
+    /// The value last kept, however stale.
+    var last: Value? { slot.withLock { $0?.value } }
+
+    func store(_ value: Value, generation: UInt64, validUntil: Date = .distantFuture) {
+        slot.withLock { $0 = (generation, validUntil, value) }
+    }
+
+    /// The kept value, or `compute`'s (then kept).
+    func value(generation: UInt64, compute: () async throws -> Value) async rethrows -> Value {
+        if let kept = value(generation: generation) { return kept }
+        let value = try await compute()
+        store(value, generation: generation)
+        return value
     }
 }

@@ -139,8 +139,17 @@ public struct AuditFilter: Sendable, Equatable {
     public var until: Date?
     /// Only events older than this id (the cursor of the page before).
     public var before: Int64?
+    /// Only events whose action starts with one of these (`digest.`, `tag.`).
+    public var actionPrefixes: [String]?
+    /// Newest by time (`at`, then id) rather than by id: a test clock, or a clock set back,
+    /// can record an older time after a newer one.
+    public var byTime = false
 
-    public init(actor: String? = nil, subject: String? = nil, action: String? = nil, image: String? = nil, since: Date? = nil, until: Date? = nil, before: Int64? = nil) {
+    public init(
+        actor: String? = nil, subject: String? = nil, action: String? = nil, image: String? = nil, since: Date? = nil, until: Date? = nil,
+        before: Int64? = nil, actionPrefixes: [String]? = nil
+    ) {
+        self.actionPrefixes = actionPrefixes
         self.actor = actor
         self.subject = subject
         self.action = action
@@ -401,6 +410,35 @@ public struct DigestFacts: Sendable {
     }
 }
 
+/// What the verdict rules and an entry's view need of its tags: every run, the entry's
+/// approvals, each tag's last sync attempt and hold.
+public struct EntryRecords: Hashable, Sendable {
+    /// Every run of every tracked tag, by tag, then oldest first.
+    public var runs: [TagObservation] = []
+    public var approvals: [Digest: Approval] = [:]
+    public var syncStates: [SyncState] = []
+    public var holds: [String: Hold] = [:]
+
+    public init() {}
+}
+
+/// A run of a tracked tag, with the entry that tracks the tag and the digest the tag
+/// pointed at in the run before (nil for its first).
+public struct TrackedRun: Hashable, Sendable {
+    /// The run's place in the order runs were recorded (ties of `firstSeen` are in this order).
+    public var sequence: Int64
+    public var image: String
+    public var run: TagObservation
+    public var previous: Digest?
+
+    public init(sequence: Int64, image: String, run: TagObservation, previous: Digest?) {
+        self.sequence = sequence
+        self.image = image
+        self.run = run
+        self.previous = previous
+    }
+}
+
 /// An index that lists a platform manifest.
 public struct ParentIndex: Hashable, Sendable {
     public var index: Digest
@@ -429,6 +467,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// PostgreSQL comes later behind the same protocol.
 public protocol CatalogStore: Sendable {
     func entries() async throws -> [StoredEntry]
+    /// Changes whenever an entry is created or changed: for caches of `entries()`.
+    func entriesVersion() async throws -> String
     func entry(named name: String) async throws -> StoredEntry?
     /// Applies every write of `changes` in one transaction.
     @discardableResult
@@ -439,6 +479,14 @@ public protocol CatalogStore: Sendable {
     func parents(of digest: Digest) async throws -> [ParentIndex]
     /// Every run of every tracked tag of the entry, oldest first.
     func history(of image: String) async throws -> [TagObservation]
+    /// The records of several entries, read together (a list's page, a matrix): by name,
+    /// an entry with no records having empty ones.
+    func records(of images: [String]) async throws -> [String: EntryRecords]
+    /// Entries, by name, with a tag run at a digest the entry has not approved (the review
+    /// queue's candidates).
+    func entriesWithUnapprovedRuns() async throws -> [String]
+    /// Runs of every tracked tag, newest first, skipping the first `offset`.
+    func recentRuns(limit: Int, offset: Int) async throws -> [TrackedRun]
     /// Approvals recorded for an entry, by digest.
     func approvals(of image: String) async throws -> [Digest: Approval]
     /// Every revoked digest.

@@ -4,7 +4,7 @@ import PlinthCore
 
 extension SQLiteStore {
     public func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome {
-        let outcome = try await pool.write { db in
+        let (outcome, committed) = try await pool.write { db -> (AdvisoryImportOutcome, UInt64?) in
             var outcome = AdvisoryImportOutcome()
             for advisory in advisories {
                 let record = advisory.record
@@ -31,9 +31,9 @@ extension SQLiteStore {
                         arguments: [record.id, package.ecosystem, package.name, AffectedCoding.encode(affected)])
                 }
             }
-            return outcome
+            return (outcome, outcome.added + outcome.updated > 0 ? try Self.bumpVersion(db) : nil)
         }
-        if outcome.added + outcome.updated > 0 { bumpGeneration() }
+        if let committed { learn(committed) }
         return outcome
     }
 

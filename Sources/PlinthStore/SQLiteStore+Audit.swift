@@ -64,6 +64,10 @@ extension SQLiteStore {
             add("at >= ?", filter.since.map(Timestamp.format))
             add("at < ?", filter.until.map(Timestamp.format))
             add("id < ?", filter.before)
+            if let prefixes = filter.actionPrefixes {
+                conditions.append("(" + (prefixes.isEmpty ? "0" : prefixes.map { _ in "substr(action, 1, length(?)) = ?" }.joined(separator: " OR ")) + ")")
+                for prefix in prefixes { arguments += [prefix, prefix] }
+            }
             if let image = filter.image {
                 // The entry's own events, and those about digests its tags pointed at and their
                 // platform manifests (revocations and their lifting).
@@ -78,7 +82,7 @@ extension SQLiteStore {
             }
             let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM audit_events \(clause) ORDER BY id DESC LIMIT ?", arguments: arguments)
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit_events \(clause) ORDER BY \(filter.byTime ? "at DESC, id DESC" : "id DESC") LIMIT ?", arguments: arguments)
                 .map(Self.auditEvent)
         }
     }

@@ -8,7 +8,10 @@ import Synchronization
 /// Opening it applies any migration not yet applied.
 public final class SQLiteStore: CatalogStore {
     let pool: DatabasePool
-    private let commits = Atomic<UInt64>(0)
+    /// The store's version as this process last knew it, and when it last read it.
+    private let version = Mutex<(value: UInt64, checkedAt: ContinuousClock.Instant?, checking: Bool)>((0, nil, false))
+    /// How long another process's commit may go unseen by this one's caches.
+    static let versionCheckInterval: Duration = .seconds(1)
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String, logger: Logger = Logger(label: "plinth.store")) throws {
@@ -26,15 +29,50 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    public func generation() async -> UInt64 { commits.load(ordering: .acquiring) }
+    /// The version of `store_version`: a commit here moves it at once; another process's
+    /// commit is read within `versionCheckInterval` (one caller reads, the others go on with
+    /// the version known).
+    public func generation() async -> UInt64 {
+        let now = ContinuousClock.now
+        let (known, check) = version.withLock { state -> (UInt64, Bool) in
+            if state.checking { return (state.value, false) }
+            if let at = state.checkedAt, now - at < Self.versionCheckInterval { return (state.value, false) }
+            state.checking = true
+            return (state.value, true)
+        }
+        guard check else { return known }
+        let read = try? await pool.read { db in try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") }
+        return version.withLock { state in
+            state.value = max(state.value, read.flatMap { $0 } ?? 0)
+            state.checkedAt = now
+            state.checking = false
+            return state.value
+        }
+    }
 
-    func bumpGeneration() { commits.add(1, ordering: .releasing) }
+    /// Moves the store's version in the transaction of a change; call `learn` with the
+    /// result once it commits.
+    static func bumpVersion(_ db: Database) throws -> UInt64 {
+        try db.execute(sql: "UPDATE store_version SET version = version + 1 WHERE id = 1")
+        return try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") ?? 0
+    }
+
+    func learn(_ committed: UInt64) {
+        version.withLock { state in state.value = max(state.value, committed) }
+    }
 
     // MARK: Entries
 
     public func entries() async throws -> [StoredEntry] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT document, created_at, updated_at, revision FROM images ORDER BY name").map(Self.storedEntry)
+        }
+    }
+
+    public func entriesVersion() async throws -> String {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, max(updated_at) AS latest, sum(revision) AS revisions FROM images")
+            return "\(row?["n"] as Int? ?? 0) \(row?["latest"] as String? ?? "-") \(row?["revisions"] as Int? ?? 0)"
         }
     }
 
@@ -57,8 +95,8 @@ public final class SQLiteStore: CatalogStore {
     @discardableResult
     public func commit(_ changes: ChangeSet) async throws -> ChangeOutcome {
         guard !changes.isEmpty else { return ChangeOutcome() }
-        let outcome = try await mapErrors {
-            try await pool.write { db in
+        let (outcome, committed) = try await mapErrors {
+            try await pool.write { db -> (ChangeOutcome, UInt64?) in
                 var outcome = ChangeOutcome()
                 let now = Timestamp.format(Date())
                 for entry in changes.created {
@@ -102,13 +140,13 @@ public final class SQLiteStore: CatalogStore {
                 for curation in changes.curations {
                     try Self.apply(curation, db)
                 }
-                return outcome
+                let changed =
+                    !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || !changes.curations.isEmpty
+                    || !changes.newTokens.isEmpty || !changes.revokedTokens.isEmpty || outcome != ChangeOutcome()
+                return (outcome, changed ? try Self.bumpVersion(db) : nil)
             }
         }
-        let changed =
-            !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || !changes.curations.isEmpty
-            || !changes.newTokens.isEmpty || !changes.revokedTokens.isEmpty || outcome != ChangeOutcome()
-        if changed { commits.add(1, ordering: .releasing) }
+        if let committed { learn(committed) }
         return outcome
     }
 
@@ -314,6 +352,81 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
+    public func records(of images: [String]) async throws -> [String: EntryRecords] {
+        try await pool.read { db in
+            var result = Dictionary(images.map { ($0, EntryRecords()) }, uniquingKeysWith: { first, _ in first })
+            // In batches, within SQLite's limit on bound parameters.
+            for batch in stride(from: 0, to: images.count, by: 500).map({ Array(images[$0..<min($0 + 500, images.count)]) }) {
+                let list = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+                let names = StatementArguments(batch)
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
+                        FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                        WHERE t.image_name IN (\(list)) ORDER BY o.tag, o.first_seen, o.id
+                        """, arguments: names)
+                {
+                    result[row["image_name"], default: EntryRecords()].runs.append(try Self.observation(row))
+                }
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT image_name, digest, approved_by, approved_at, reason FROM approvals WHERE image_name IN (\(list))", arguments: names)
+                {
+                    result[row["image_name"], default: EntryRecords()].approvals[try Digest(parsing: row["digest"])] = Approval(
+                        by: row["approved_by"], at: try Timestamp.parse(row["approved_at"]), reason: row["reason"])
+                }
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT t.image_name, s.repository, s.tag, s.last_attempt_at, s.last_success_at, s.last_error, s.last_error_at
+                        FROM tag_sync_state s JOIN image_tags t ON t.repository = s.repository AND t.tag = s.tag
+                        WHERE t.image_name IN (\(list)) ORDER BY s.tag
+                        """, arguments: names)
+                {
+                    result[row["image_name"], default: EntryRecords()].syncStates.append(try Self.syncState(row))
+                }
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT image_name, tag, digest, held_by, held_at, reason FROM holds WHERE image_name IN (\(list))", arguments: names)
+                {
+                    result[row["image_name"], default: EntryRecords()].holds[row["tag"]] = Hold(
+                        digest: try Digest(parsing: row["digest"]), by: row["held_by"], at: try Timestamp.parse(row["held_at"]), reason: row["reason"])
+                }
+            }
+            return result
+        }
+    }
+
+    public func entriesWithUnapprovedRuns() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT t.image_name FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    WHERE NOT EXISTS (SELECT 1 FROM approvals a WHERE a.image_name = t.image_name AND a.digest = o.digest)
+                    ORDER BY t.image_name
+                    """)
+        }
+    }
+
+    public func recentRuns(limit: Int, offset: Int) async throws -> [TrackedRun] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.id, t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags,
+                        (SELECT p.digest FROM observations p
+                         WHERE p.repository = o.repository AND p.tag = o.tag AND (p.first_seen < o.first_seen OR (p.first_seen = o.first_seen AND p.id < o.id))
+                         ORDER BY p.first_seen DESC, p.id DESC LIMIT 1) AS previous
+                    FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    ORDER BY o.first_seen DESC, o.id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [limit, offset]
+            ).map { row in
+                TrackedRun(sequence: row["id"], image: row["image_name"], run: try Self.observation(row), previous: try (row["previous"] as String?).map(Digest.init(parsing:)))
+            }
+        }
+    }
+
     static func observation(_ row: Row) throws -> TagObservation {
         let flags: String = row["flags"]
         return TagObservation(
@@ -385,13 +498,15 @@ public final class SQLiteStore: CatalogStore {
                     WHERE t.image_name = ? ORDER BY s.tag
                     """,
                 arguments: [image]
-            ).map { row in
-                SyncState(
-                    repository: row["repository"], tag: row["tag"], lastAttemptAt: try Timestamp.parse(row["last_attempt_at"]),
-                    lastSuccessAt: try (row["last_success_at"] as String?).map(Timestamp.parse), lastError: row["last_error"],
-                    lastErrorAt: try (row["last_error_at"] as String?).map(Timestamp.parse))
-            }
+            ).map(Self.syncState)
         }
+    }
+
+    static func syncState(_ row: Row) throws -> SyncState {
+        SyncState(
+            repository: row["repository"], tag: row["tag"], lastAttemptAt: try Timestamp.parse(row["last_attempt_at"]),
+            lastSuccessAt: try (row["last_success_at"] as String?).map(Timestamp.parse), lastError: row["last_error"],
+            lastErrorAt: try (row["last_error_at"] as String?).map(Timestamp.parse))
     }
 
     public func approvals(of image: String) async throws -> [Digest: Approval] {

@@ -29,17 +29,12 @@ struct VerdictCacheTests {
         #expect(cache.answer(for: digest, generation: 2, now: t0) == nil)
     }
 
-    @Test func afterTheTTLOneCallerRefreshesWhileOthersGetTheStaleAnswer() {
-        let cache = VerdictCache()
-        cache.store(answer(), for: digest, generation: 1, now: t0)
-        let later = t0.addingTimeInterval(VerdictCache.ttl + 0.1)
-        #expect(cache.answer(for: digest, generation: 1, now: later) == nil)  // this one refreshes
-        #expect(cache.answer(for: digest, generation: 1, now: later) != nil)  // the others do not wait
-        // A refresh that never came back stops being waited for after another TTL.
-        let muchLater = t0.addingTimeInterval(2 * VerdictCache.ttl + 0.1)
-        #expect(cache.answer(for: digest, generation: 1, now: muchLater) == nil)
-        cache.store(answer(), for: digest, generation: 1, now: muchLater)
-        #expect(cache.answer(for: digest, generation: 1, now: muchLater) != nil)
+    @Test func aKeptValueLastsUntilTheGenerationMoves() async {
+        let slot = GenerationSlot<Int>()
+        #expect(await slot.value(generation: 1) { 10 } == 10)
+        #expect(await slot.value(generation: 1) { 11 } == 10)
+        #expect(await slot.value(generation: 2) { 12 } == 12)
+        #expect(slot.last == 12)
     }
 
     @Test func neverServedPastTheEndOfAGracePeriod() {

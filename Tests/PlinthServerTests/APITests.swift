@@ -223,6 +223,53 @@ struct APITests {
         }
     }
 
+    /// The catalog page shows 50 images at a time; "Next images" keeps the filters and
+    /// continues after the last one shown, until every matching entry has been listed once.
+    @Test func theCatalogPageIsPaginatedAndKeepsItsFilters() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let extra = (0..<60).map { i in
+            CatalogEntry(
+                name: String(format: "page-test-%02d", i), title: "Page test \(i)", repository: "registry.example.com/page/test\(i)", tags: ["1"],
+                status: .approved, os: .init(family: "debian", version: "12"), platforms: [try! Platform(parsing: "linux/amd64")],
+                workloads: [.init(workload: "python", support: .supported)], owner: "platform", rationale: "r", tradeoffs: nil, successor: nil,
+                approval: .init(policy: .automatic, graceDays: 14))
+        }
+        try await database.store.commit(ChangeSet(created: extra))
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await app.test(.router) { client in
+            func rows(_ html: String) -> [String] {
+                html.components(separatedBy: "<tr data-image=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            }
+            func next(_ html: String) -> String? {
+                guard let range = html.range(of: #"<a rel="next" href=""#) else { return nil }
+                return String(html[range.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+            }
+            for (start, expected) in [("/", 78), ("/?q=page-test", 60), ("/?q=page-test&workload=python", 60)] {
+                var shown: [String] = []
+                var uri: String? = start
+                var pages = 0
+                while let current = uri {
+                    let response = try await client.execute(uri: current, method: .get)
+                    #expect(response.status == .ok, "\(current)")
+                    let html = String(buffer: response.body)
+                    let names = rows(html)
+                    #expect(names.count <= 50)
+                    if pages == 0 { #expect(html.contains("\(expected) images"), "\(start)") }
+                    shown += names
+                    uri = next(html)
+                    if let uri, start.contains("q=") { #expect(uri.contains("q=page-test"), "\(uri)") }
+                    pages += 1
+                    if pages > 5 { break }
+                }
+                #expect(shown.count == expected, "\(start)")
+                #expect(Set(shown).count == expected, "\(start)")
+                #expect(shown == shown.sorted(), "\(start)")
+                #expect(pages == 2, "\(start)")
+            }
+            #expect(try await client.execute(uri: "/?after=Not%20a%20name", method: .get).status == .badRequest)
+        }
+    }
+
     @Test func pagesAreHTMLWithAContentSecurityPolicy() async throws {
         try await Self.withApp { client in
             for path in ["/", "/matrix", "/images/debian-bookworm-slim", "/digests/\(Fixtures.bookwormSlimAmd64)", "/changes"] {

@@ -54,6 +54,25 @@ struct SQLiteStoreTests {
         #expect(try await database.store.entries().map(\.entry.name) == ["debian-bookworm-slim"])
     }
 
+    /// Another process on the same database (here a second store) sees a commit within a
+    /// second: its caches then recompute.
+    @Test func anotherStoreOnTheDatabaseSeesACommitWithinASecond() async throws {
+        let database = try TestDatabase()
+        let other = try SQLiteStore(path: database.path)
+        let before = await other.generation()
+        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        #expect(await database.store.generation() > before)  // at once where it was written
+        let clock = ContinuousClock()
+        let start = clock.now
+        while await other.generation() == before, clock.now - start < .seconds(3) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await other.generation() > before)
+        #expect(clock.now - start < .milliseconds(1500))
+        // Bookkeeping alone (a sync attempt) does not move it.
+        let moved = await database.store.generation()
+        try await database.store.commit(ChangeSet(syncAttempts: [SyncAttempt(repository: "docker.io/library/x", tag: "1", at: Date(), error: nil)]))
+        #expect(await database.store.generation() == moved)
+    }
+
     @Test func creatingAnExistingEntryIsAlreadyExistsAndWritesNothing() async throws {
         let database = try TestDatabase()
         try await database.store.commit(ChangeSet(created: [Self.entry()]))

@@ -118,46 +118,48 @@ struct CuratorPages: Sendable {
         var csrf: String
     }
 
+    static let reviewPerPage = 25
+
     func review(_ request: Request) async throws -> Response {
         let session: PageSessions.Session
         do { session = try await self.session(request, role: .curator) } catch let refusal as Refusal where refusal.status == .unauthorized {
             return Response(status: .seeOther, headers: [.location: "/signin?next=/review"])
         }
+        let page = request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1
+        guard page >= 1 else { throw Refusal(status: .badRequest, message: "page must be 1 or more") }
+        let queue = try await catalog.reviewQueue()
+        let start = (page - 1).multipliedReportingOverflow(by: Self.reviewPerPage)
+        let shown = start.overflow ? [] : Array(queue.dropFirst(start.partialValue).prefix(Self.reviewPerPage))
         var items: [QueueItem] = []
-        var cursor: String?
-        repeat {
-            let page = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize, cursor: cursor)
-            for view in page.items {
-                let (_, history) = try await catalog.history(named: view.entry.name)
-                for tag in history {
-                    for item in tag.items where item.verdict?.verdict == .pending {
-                        let digest = item.observation.digest
-                        var queued = QueueItem(
-                            image: view.entry.name, tag: tag.tag, digest: digest.description, short: PageController.short(digest),
-                            seen: RFC3339.format(item.observation.firstSeen), flags: item.observation.flags, replaces: tag.currentDigest?.description,
-                            platformsGained: [], platformsLost: [], added: [], removed: [], upgraded: [], downgraded: [], fixed: [], introduced: [],
-                            hasDiff: false, csrf: session.csrf)
-                        if let current = tag.currentDigest, current != digest {
-                            let diff = try await catalog.diff(from: current, to: digest)
-                            let show = { (changes: [DigestDiff.PackageChange]) in changes.map { "\($0.name) \($0.from ?? "")\($0.from != nil && $0.to != nil ? " → " : "")\($0.to ?? "")" } }
-                            queued.platformsGained = diff.platformsGained.map(\.description)
-                            queued.platformsLost = diff.platformsLost.map(\.description)
-                            queued.added = show(diff.added)
-                            queued.removed = show(diff.removed)
-                            queued.upgraded = show(diff.upgraded)
-                            queued.downgraded = show(diff.downgraded)
-                            queued.fixed = diff.advisoriesFixed
-                            queued.introduced = diff.advisoriesIntroduced
-                            queued.hasDiff = true
-                        }
-                        items.append(queued)
-                    }
-                }
+        for pending in shown {
+            let digest = pending.observation.digest
+            var queued = QueueItem(
+                image: pending.image, tag: pending.tag, digest: digest.description, short: PageController.short(digest),
+                seen: RFC3339.format(pending.observation.firstSeen), flags: pending.observation.flags, replaces: pending.replaces?.description,
+                platformsGained: [], platformsLost: [], added: [], removed: [], upgraded: [], downgraded: [], fixed: [], introduced: [],
+                hasDiff: false, csrf: session.csrf)
+            if let current = pending.replaces, current != digest {
+                let diff = try await catalog.diff(from: current, to: digest)
+                let show = { (changes: [DigestDiff.PackageChange]) in changes.map { "\($0.name) \($0.from ?? "")\($0.from != nil && $0.to != nil ? " → " : "")\($0.to ?? "")" } }
+                queued.platformsGained = diff.platformsGained.map(\.description)
+                queued.platformsLost = diff.platformsLost.map(\.description)
+                queued.added = show(diff.added)
+                queued.removed = show(diff.removed)
+                queued.upgraded = show(diff.upgraded)
+                queued.downgraded = show(diff.downgraded)
+                queued.fixed = diff.advisoriesFixed
+                queued.introduced = diff.advisoriesIntroduced
+                queued.hasDiff = true
             }
-            cursor = page.nextCursor
-        } while cursor != nil
-        return renderer.page(
-            "review", ["items": items, "hasItems": !items.isEmpty, "who": session.principal.actor, "csrf": session.csrf] as [String: Any])
+            items.append(queued)
+        }
+        let more = !start.overflow && queue.count > start.partialValue + shown.count
+        let view: [String: Any?] = [
+            "items": items, "hasItems": !items.isEmpty, "who": session.principal.actor, "csrf": session.csrf,
+            "count": "\(queue.count) \(queue.count == 1 ? "digest" : "digests") waiting",
+            "next": more ? page + 1 : nil,
+        ]
+        return renderer.page("review", PageRenderer.compact(view))
     }
 
     struct DecisionForm: Decodable { var digest: String; var image: String?; var reason: String; var csrf: String? }
@@ -192,7 +194,7 @@ struct CuratorPages: Sendable {
         let before = value("before").flatMap { Int64($0) }
         let page = try await catalog.audit(AuditFilter(actor: value("actor"), subject: value("subject"), action: value("action"), before: before))
         let verification: String
-        switch try await catalog.verifyAudit() {
+        switch try await catalog.auditVerification() {
         case .valid(let events, let head): verification = "The chain verifies: \(events) events, head \(head)."
         case .broken(let id, let reason): verification = "The chain does NOT verify at event \(id): \(reason)"
         }

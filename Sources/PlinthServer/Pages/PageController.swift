@@ -31,15 +31,6 @@ struct PageController: Sendable {
         var age: String?
     }
 
-    struct CatalogView {
-        var query: String
-        var workloads, platforms, families, statuses, grades: [Option]
-        var images: [CatalogRow]
-        var hasImages: Bool
-        var count: Int
-        var one: Bool
-    }
-
     static func day(_ date: Date) -> String { String(RFC3339.format(date).prefix(10)) }
 
     static func age(since date: Date, now: Date) -> String {
@@ -51,10 +42,11 @@ struct PageController: Sendable {
         values.map { Option(value: $0, selected: $0 == selected) }
     }
 
+    static let imagesPerPage = 50
+
     func catalogPage(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0) } }
-        let all = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize).items
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
         var filter = ImageFilter(workload: value("workload"), os: value("os"), query: value("q"))
         if let text = value("platform") {
             do { filter.platform = try Platform(parsing: text) } catch { throw HTTPError(.badRequest, message: "platform: \(error)") }
@@ -63,21 +55,15 @@ struct PageController: Sendable {
             guard let status = CatalogEntry.Status(rawValue: text) else { throw HTTPError(.badRequest, message: "status '\(text)' is not a status") }
             filter.status = status
         }
-        var minimum: HealthGrade?
         if let text = value("grade") {
             guard let grade = HealthGrade(rawValue: text) else { throw HTTPError(.badRequest, message: "grade '\(text)' is not A to F") }
-            minimum = grade
+            filter.minimumGrade = grade
         }
-        var views: [ImageView] = []
-        var cursor: String?
-        repeat {
-            let page = try await catalog.images(filter, limit: Catalog.maxPageSize, cursor: cursor)
-            views += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        if let minimum { views = views.filter { view in view.current.first?.grade.map { $0 <= minimum } ?? false } }
+        let after = value("after")
+        if let after, !CatalogEntry.isValidName(after) { throw HTTPError(.badRequest, message: CatalogError.invalidCursor.description) }
+        let page = try await catalog.images(filter, limit: Self.imagesPerPage, cursor: after)
         let now = catalog.now()
-        let rows = views.map { view -> CatalogRow in
+        let rows = page.items.map { view -> CatalogRow in
             let entry = view.entry
             let since = view.current.compactMap(\.since).max()
             return CatalogRow(
@@ -86,23 +72,40 @@ struct PageController: Sendable {
                 lastChange: Self.day(max(since ?? .distantPast, view.stored.updatedAt)), grade: view.current.first?.grade?.rawValue,
                 age: since.map { Self.age(since: $0, now: now) })
         }
-        let entries = all.map(\.entry)
-        let view = CatalogView(
-            query: value("q") ?? "",
-            workloads: Self.options(Set(entries.flatMap { $0.workloads.map(\.workload) }).sorted(), selected: value("workload")),
-            platforms: Self.options(Set(entries.flatMap { $0.platforms.map(\.description) }).sorted(), selected: value("platform")),
-            families: Self.options(Set(entries.map(\.os.family)).sorted(), selected: value("os")),
-            statuses: Self.options(CatalogEntry.Status.allCases.map(\.rawValue), selected: value("status")),
-            grades: Self.options(HealthGrade.allCases.map(\.rawValue), selected: value("grade")),
-            images: rows, hasImages: !rows.isEmpty, count: rows.count, one: rows.count == 1)
-        return renderer.page("catalog", view)
+        // A grade is known only once an entry's view is read, so a grade filter's total is not counted.
+        let total = filter.minimumGrade == nil ? try await catalog.count(filter) : nil
+        let facets = try await catalog.facets()
+        var next: String?
+        if let cursor = page.nextCursor {
+            var items = ["workload", "platform", "os", "status", "grade", "q"].compactMap { name in value(name).map { URLQueryItem(name: name, value: $0) } }
+            items.append(URLQueryItem(name: "after", value: cursor))
+            var components = URLComponents()
+            components.queryItems = items
+            next = "/" + (components.percentEncodedQuery.map { "?" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? "")
+        }
+        let view: [String: Any?] = [
+            "query": value("q") ?? "",
+            "workloads": Self.options(facets.workloads, selected: value("workload")),
+            "platforms": Self.options(facets.platforms, selected: value("platform")),
+            "families": Self.options(facets.families, selected: value("os")),
+            "statuses": Self.options(CatalogEntry.Status.allCases.map(\.rawValue), selected: value("status")),
+            "grades": Self.options(HealthGrade.allCases.map(\.rawValue), selected: value("grade")),
+            "images": rows, "hasImages": !rows.isEmpty,
+            "count": total.map { "\($0) \($0 == 1 ? "image" : "images")" } ?? "\(rows.count)\(next == nil ? "" : "+") with this grade or better",
+            "range": after == nil && next == nil ? nil : rows.first.map { "showing \($0.name) to \(rows.last!.name)" },
+            "next": next,
+        ]
+        return renderer.page("catalog", PageRenderer.compact(view))
     }
 
     struct MatrixCellView { var image, title, support: String; var grade, notes: String?; var recommended: Bool }
-    struct MatrixRowView { var workload: String; var cells: [MatrixCellView] }
+    struct MatrixRowView { var workload: String; var cells: [MatrixCellView]; var more: String? }
+
+    /// A row shows its most recommended images; the catalog filtered by the workload lists all.
+    static let matrixCellsPerWorkload = 24
 
     func matrixPage() async throws -> Response {
-        let matrix = try await catalog.matrix()
+        let matrix = try await catalog.matrix(cellsPerWorkload: Self.matrixCellsPerWorkload)
         let rows = matrix.rows.map { row in
             MatrixRowView(
                 workload: row.workload,
@@ -110,7 +113,7 @@ struct PageController: Sendable {
                     MatrixCellView(
                         image: $0.image, title: $0.title, support: $0.support.rawValue, grade: $0.grade?.rawValue, notes: $0.notes,
                         recommended: $0.support == .recommended)
-                })
+                }, more: row.total > row.images.count ? "and \(row.total - row.images.count) more" : nil)
         }
         return renderer.page("matrix", ["rows": rows])
     }
@@ -194,31 +197,16 @@ struct PageController: Sendable {
 
     static let changesPerPage = 50
 
-    /// Every entry's changelog, merged, newest first.
-    func allChanges() async throws -> [ChangeView] {
-        var items: [(Date, ChangeView)] = []
-        var cursor: String?
-        repeat {
-            let page = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize, cursor: cursor)
-            for view in page.items {
-                for item in try await catalog.changelog(named: view.entry.name) { items.append((item.at, Self.change(item, image: view.entry.name))) }
-            }
-            cursor = page.nextCursor
-        } while cursor != nil
-        return items.sorted { ($0.0, $0.1.id) > ($1.0, $1.1.id) }.map(\.1)
-    }
-
     func changesPage(_ request: Request) async throws -> Response {
         let page = request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1
         guard page >= 1 else { throw HTTPError(.badRequest, message: "page must be 1 or more") }
-        let all = try await allChanges()
-        let items = Array(all.dropFirst((page - 1) * Self.changesPerPage).prefix(Self.changesPerPage))
-        let next: Int? = all.count > page * Self.changesPerPage ? page + 1 : nil
-        return renderer.page("changes", PageRenderer.compact(["items": items, "next": next]))
+        let (changes, more) = try await catalog.changes(page: page, perPage: Self.changesPerPage)
+        let items = changes.map { Self.change($0.item, image: $0.image) }
+        return renderer.page("changes", PageRenderer.compact(["items": items, "next": more ? page + 1 : nil]))
     }
 
     func changesFeed() async throws -> Response {
-        let items = Array(try await allChanges().prefix(Self.changesPerPage))
+        let items = try await catalog.changes(page: 1, perPage: Self.changesPerPage).items.map { Self.change($0.item, image: $0.image) }
         let feed: [String: Any?] = ["items": items, "updated": items.first?.at ?? RFC3339.format(catalog.now())]
         return renderer.page("changes.atom", PageRenderer.compact(feed), contentType: "application/atom+xml; charset=utf-8")
     }
