@@ -60,19 +60,33 @@ PY
 }
 
 digest=sha256:f3034a6ec3c1205360777c4aae76234998866ad18806ae62b63a3f84ccad782b  # debian:bookworm-slim linux/amd64
-paths=(/ "/?workload=python" /matrix /images/debian-bookworm-slim "/digests/$digest" /changes "/changes?page=2" /changes.atom /v1/images)
+paths=(/ "/?workload=python" /matrix /images/debian-bookworm-slim "/digests/$digest" /changes "/changes?page=2" /changes.atom /review /audit /v1/images)
+
+# Signs in to the pages with an admin token, as a browser does (the sign-in form's CSRF
+# cookie and field), and prints the session cookie for the curators' pages.
+sign_in() { # base-url token
+  local jar=$work/cookies csrf
+  rm -f "$jar"
+  csrf=$(curl -fs -c "$jar" "$1/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -fs -o /dev/null -b "$jar" -c "$jar" --data-urlencode "token=$2" --data-urlencode "csrf=$csrf" "$1/signin"
+  awk '$6 == "plinth_session" { print "plinth_session=" $7 }' "$jar"
+}
 missed=0
 printf '%-8s %-34s %8s %8s %8s %6s\n' catalog url "p50 ms" "p99 ms" "req/s" errors
 for catalog in seeded large; do
   port=$(free_port)
+  token=$("$plinth" token create --role admin --name bench --db "$work/$catalog.sqlite" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
   args=(serve --port "$port" --db "$work/$catalog.sqlite" --log-level warning --sync-interval 0)
   "$plinth" "${args[@]}" >"$work/$catalog.log" 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$port/v1/images"
+  cookie=$(sign_in "http://127.0.0.1:$port" "$token")
+  [[ -n $cookie ]] || { echo "pages: signing in failed" >&2; exit 2; }
+  printf 'wrk.headers["Accept"] = "text/html"\nwrk.headers["Cookie"] = "%s"\n' "$cookie" >"$work/session.lua"
   for path in "${paths[@]}"; do
     url="http://127.0.0.1:$port$path"
-    script=html; [[ $path == /v1/* ]] && script=json
-    curl -fs -o /dev/null "$url" || { echo "pages: $url does not answer 200" >&2; exit 2; }
+    script=html; [[ $path == /v1/* ]] && script=json; [[ $path == /review || $path == /audit ]] && script=session
+    curl -fs -o /dev/null -H "Cookie: $cookie" "$url" || { echo "pages: $url does not answer 200" >&2; exit 2; }
     wrk -t"$threads" -c"$connections" -d2s -s "$work/$script.lua" "$url" >/dev/null  # warm-up
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/$script.lua" "$url" >"$work/out.txt"
     read -r p50 p99 rps errors < <(summary "$work/out.txt")

@@ -169,19 +169,46 @@ extension Catalog {
         try await view(stored, history: try await history(of: stored.entry))
     }
 
-    /// The views of several entries, their records read together.
+    /// The views of several entries: those kept since the store last changed, and the
+    /// others from one read of their records.
     func views(_ stored: [StoredEntry]) async throws -> [ImageView] {
-        let histories = try await histories(of: stored.map(\.entry))
+        let generation = await store.generation()
+        let moment = now()
+        var kept: [String: ImageView] = [:]
+        for entry in stored where entry.revision == cache.view(of: entry.entry.name, generation: generation, now: moment)?.stored.revision {
+            kept[entry.entry.name] = cache.view(of: entry.entry.name, generation: generation, now: moment)
+        }
+        let missing = stored.filter { kept[$0.entry.name] == nil }
+        let histories = missing.isEmpty ? [:] : try await histories(of: missing.map(\.entry))
         var views: [ImageView] = []
-        for entry in stored { views.append(try await view(entry, history: histories[entry.entry.name] ?? [])) }
+        for entry in stored {
+            if let view = kept[entry.entry.name] {
+                views.append(view)
+                continue
+            }
+            var validUntil = Date.distantFuture
+            let view = try await view(entry, history: histories[entry.entry.name] ?? [], validUntil: &validUntil)
+            cache.store(view, generation: generation, validUntil: validUntil)
+            views.append(view)
+        }
         return views
     }
 
     func view(_ stored: StoredEntry, history: [TagHistory]) async throws -> ImageView {
+        var validUntil = Date.distantFuture
+        return try await view(stored, history: history, validUntil: &validUntil)
+    }
+
+    /// An entry's view; `validUntil` becomes the earliest moment a grade or verdict in it may change by the clock.
+    func view(_ stored: StoredEntry, history: [TagHistory], validUntil: inout Date) async throws -> ImageView {
         var current: [CurrentDigest] = []
         for tag in history {
             var grade: HealthGrade?
-            if let digest = tag.currentDigest { grade = try await lookup(digest).health?.grade }
+            if let digest = tag.currentDigest {
+                let answer = try await lookup(digest)
+                grade = answer.health?.grade
+                validUntil = min(validUntil, [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture)
+            }
             current.append(
                 CurrentDigest(
                     tag: tag.tag, digest: tag.currentDigest, since: tag.items.first { $0.observation.digest == tag.currentDigest }?.verdict?.approval?.at,

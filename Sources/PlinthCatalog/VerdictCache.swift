@@ -40,6 +40,24 @@ final class VerdictCache: Sendable {
 
     struct DiffKey: Hashable { var from, to: Digest }
 
+    /// Entries' views (lists and the catalog page), by name, until the generation moves or a
+    /// grade in them may change by the clock.
+    private let views = Mutex<[String: (generation: UInt64, validUntil: Date, value: ImageView)]>([:])
+
+    func view(of name: String, generation: UInt64, now: Date) -> ImageView? {
+        views.withLock { views in
+            guard let slot = views[name], slot.generation == generation, now < slot.validUntil else { return nil }
+            return slot.value
+        }
+    }
+
+    func store(_ view: ImageView, generation: UInt64, validUntil: Date) {
+        views.withLock { views in
+            if views.count >= Self.capacity { views.removeAll(keepingCapacity: true) }
+            views[view.entry.name] = (generation, validUntil, view)
+        }
+    }
+
     func diff(from: Digest, to: Digest, generation: UInt64) -> DigestDiff? {
         diffs.withLock { diffs in
             guard let slot = diffs[DiffKey(from: from, to: to)], slot.generation == generation else { return nil }

@@ -21,6 +21,7 @@ import urllib.request
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -192,9 +193,20 @@ class Curating(Server):
         self.submit(self.driver.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]"))
 
     def submit(self, button):
-        """Clicks a form's button and waits for the page it leads to."""
+        """Clicks a form's button and waits for the page it leads to: until the button is no
+        longer in the document. ChromeDriver sometimes says so with "Node with given id does
+        not belong to the document" instead of a stale-element error: that is the same answer."""
         button.click()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(button))
+
+        def gone(driver):
+            try:
+                return expected_conditions.staleness_of(button)(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 10).until(gone)
 
     def verdict(self, digest):
         try:

@@ -117,3 +117,43 @@ extension PageController.AdvisoryView: MustacheParent {
         }
     }
 }
+
+extension CuratorPages.QueueItem: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "image": image
+        case "tag": tag
+        case "digest": digest
+        case "short": short
+        case "seen": seen
+        case "flags": flags
+        case "replaces": replaces
+        case "platformsGained": platformsGained
+        case "platformsLost": platformsLost
+        case "added": added
+        case "removed": removed
+        case "upgraded": upgraded
+        case "downgraded": downgraded
+        case "fixed": fixed
+        case "introduced": introduced
+        case "hasDiff": hasDiff
+        case "csrf": csrf
+        default: nil
+        }
+    }
+}
+
+extension CuratorPages.EventView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "at": at
+        case "actor": actor
+        case "action": action
+        case "subject": subject
+        case "image": image
+        case "reason": reason
+        default: nil
+        }
+    }
+}
