@@ -77,7 +77,7 @@ public enum PlinthApplication {
     /// The Hummingbird application, to run as a service of a `ServiceGroup`.
     public static func make(
         catalog: Catalog, settings: ServerSettings, metrics: PrometheusCollectorRegistry, sync: SyncRunner?, logger: Logger
-    ) throws -> some ApplicationProtocol {
+    ) throws -> Application<RouterResponder<BasicRequestContext>> {
         let limit = ConnectionLimit(maximum: settings.maxConnections)
         return Application(
             router: try router(catalog: catalog, metrics: metrics, sync: sync, authReads: settings.authReads, logger: logger),

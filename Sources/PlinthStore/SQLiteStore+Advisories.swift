@@ -106,11 +106,8 @@ extension SQLiteStore {
 
     /// Records an exception (replacing an earlier one for the same advisory) with its event.
     static func except(image: String, advisory: String, expires: Date, _ curation: Curation, _ db: Database) throws {
-        try requireImage(image, db)
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM advisories WHERE id = ?)", arguments: [advisory]) == true else {
-            throw StoreError.notFound("advisory '\(advisory)'")
-        }
-        guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("an exception needs a reason") }
+        // Checked by `CurationRules` before this is called.
+        let reason = curation.reason ?? ""
         let before = try Row.fetchOne(
             db, sql: "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory])
         try db.execute(

@@ -3,22 +3,78 @@ import GRDB
 import PlinthCore
 
 extension SQLiteStore {
-    /// Checks a curator's decision against the catalog as it is inside this transaction, and
-    /// writes it with its audit event; a decision that does not apply throws and writes nothing.
+    /// Reads what the catalog's rules need to judge a curator's decision, inside this transaction.
+    static func facts(for decision: CurationRules.Decision, _ db: Database) throws -> CurationFacts {
+        var facts = CurationFacts()
+        func image(_ name: String) throws {
+            facts.imageExists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE name = ?)", arguments: [name]) ?? false
+        }
+        func tag(_ name: String, of image: String) throws {
+            facts.tagTracked =
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM image_tags WHERE image_name = ? AND tag = ?)", arguments: [image, name]) ?? false
+            facts.hold = try holds(of: image, db)[name]
+        }
+        func approval(_ digest: Digest, for image: String) throws {
+            facts.approvedBy = try String.fetchOne(
+                db, sql: "SELECT approved_by FROM approvals WHERE image_name = ? AND digest = ?", arguments: [image, digest.description])
+        }
+        switch decision {
+        case .approve(let name, let digest):
+            try image(name)
+            facts.digestSeen = try seen(digest, image: name, tag: nil, db)
+            facts.revocation = try revocation(of: digest, db)
+            try approval(digest, for: name)
+        case .revoke(let digest):
+            facts.digestKnown = try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM manifests WHERE digest = ?) OR EXISTS (SELECT 1 FROM index_children WHERE child_digest = ?)",
+                arguments: [digest.description, digest.description]) ?? false
+            facts.revocation = try revocation(of: digest, db)
+        case .liftRevocation(let digest):
+            facts.revocation = try revocation(of: digest, db)
+        case .hold(let name, let tagName, let digest):
+            try image(name)
+            try tag(tagName, of: name)
+            facts.digestSeen = try seen(digest, image: name, tag: tagName, db)
+            facts.revocation = try revocation(of: digest, db)
+            try approval(digest, for: name)
+        case .release(let name, let tagName):
+            try image(name)
+            try tag(tagName, of: name)
+        case .except(let name, let advisory):
+            try image(name)
+            facts.advisoryExists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM advisories WHERE id = ?)", arguments: [advisory]) ?? false
+        }
+        return facts
+    }
+
+    static func decision(_ kind: Curation.Kind) -> CurationRules.Decision {
+        switch kind {
+        case .approve(let image, let digest): .approve(image: image, digest: digest)
+        case .revoke(let digest): .revoke(digest: digest)
+        case .liftRevocation(let digest): .liftRevocation(digest: digest)
+        case .except(let image, let advisory, _): .except(image: image, advisory: advisory)
+        case .hold(let image, let tag, let digest): .hold(image: image, tag: tag, digest: digest)
+        case .release(let image, let tag): .release(image: image, tag: tag)
+        }
+    }
+
+    /// Judges a curator's decision by the catalog's rules (`CurationRules`) on the facts as
+    /// they are inside this transaction, and writes it with its audit event; a decision that
+    /// does not apply throws and writes nothing.
     static func apply(_ curation: Curation, _ db: Database) throws {
+        let decision = decision(curation.kind)
+        let facts = try facts(for: decision, db)
+        do { try CurationRules.check(decision, reason: curation.reason, facts: facts) } catch {
+            switch error {
+            case .notFound(let what): throw StoreError.notFound(what)
+            case .conflict(let message): throw StoreError.conflict(message)
+            }
+        }
         let at = Timestamp.format(curation.at)
+        let reason = curation.reason ?? ""
         switch curation.kind {
         case .approve(let image, let digest):
-            try requireImage(image, db)
-            guard try seen(digest, image: image, tag: nil, db) else {
-                throw StoreError.notFound("digest \(digest) on a tag of image '\(image)'")
-            }
-            if try revocation(of: digest, db) != nil {
-                throw StoreError.conflict("digest \(digest) is revoked; a revoked digest cannot be approved")
-            }
-            if let by = try String.fetchOne(db, sql: "SELECT approved_by FROM approvals WHERE image_name = ? AND digest = ?", arguments: [image, digest.description]) {
-                throw StoreError.conflict("digest \(digest) is already approved for '\(image)' (by \(by))")
-            }
             try db.execute(
                 sql: "INSERT INTO approvals (image_name, digest, approved_by, approved_at, reason) VALUES (?, ?, ?, ?, ?)",
                 arguments: [image, digest.description, curation.by, at, curation.reason])
@@ -29,15 +85,6 @@ extension SQLiteStore {
                 db)
 
         case .revoke(let digest):
-            let known = try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM manifests WHERE digest = ?) OR EXISTS (SELECT 1 FROM index_children WHERE child_digest = ?)",
-                arguments: [digest.description, digest.description]) ?? false
-            guard known else { throw StoreError.notFound("digest \(digest)") }
-            if let existing = try revocation(of: digest, db) {
-                throw StoreError.conflict("digest \(digest) is already revoked (by \(existing.by): \(existing.reason))")
-            }
-            guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("a revocation needs a reason") }
             try db.execute(
                 sql: "INSERT INTO revocations (digest, revoked_by, revoked_at, reason) VALUES (?, ?, ?, ?)",
                 arguments: [digest.description, curation.by, at, reason])
@@ -48,8 +95,7 @@ extension SQLiteStore {
                 db)
 
         case .liftRevocation(let digest):
-            guard let before = try revocation(of: digest, db) else { throw StoreError.notFound("a revocation of \(digest)") }
-            guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("lifting a revocation needs a reason") }
+            guard let before = facts.revocation else { throw StoreError.notFound("a revocation of \(digest)") }
             try db.execute(sql: "DELETE FROM revocations WHERE digest = ?", arguments: [digest.description])
             try append(
                 AuditEvent(
@@ -58,19 +104,6 @@ extension SQLiteStore {
                 db)
 
         case .hold(let image, let tag, let digest):
-            try requireTag(image: image, tag: tag, db)
-            guard try seen(digest, image: image, tag: tag, db) else {
-                throw StoreError.notFound("digest \(digest) in the history of tag '\(tag)' of '\(image)'")
-            }
-            if try revocation(of: digest, db) != nil {
-                throw StoreError.conflict("digest \(digest) is revoked; a tag cannot be held at it")
-            }
-            let approved = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM approvals WHERE image_name = ? AND digest = ?)", arguments: [image, digest.description]) ?? false
-            guard approved else { throw StoreError.conflict("digest \(digest) is not approved for '\(image)'; only an approved digest can be held") }
-            let before = try holds(of: image, db)[tag]
-            if before?.digest == digest { throw StoreError.conflict("tag '\(tag)' of '\(image)' is already held at \(digest)") }
-            guard let reason = curation.reason, !reason.isEmpty else { throw StoreError.conflict("a hold needs a reason") }
             try db.execute(
                 sql: """
                     INSERT INTO holds (image_name, tag, digest, held_by, held_at, reason) VALUES (?, ?, ?, ?, ?, ?)
@@ -81,15 +114,14 @@ extension SQLiteStore {
             try append(
                 AuditEvent(
                     at: curation.at, actor: curation.by, action: "tag.hold", subject: "\(image):\(tag)", image: image, reason: reason,
-                    before: before.map(holdJSON), after: holdJSON(Hold(digest: digest, by: curation.by, at: curation.at, reason: reason))),
+                    before: facts.hold.map(holdJSON), after: holdJSON(Hold(digest: digest, by: curation.by, at: curation.at, reason: reason))),
                 db)
 
         case .except(let image, let advisory, let expires):
             try except(image: image, advisory: advisory, expires: expires, curation, db)
 
         case .release(let image, let tag):
-            try requireTag(image: image, tag: tag, db)
-            guard let before = try holds(of: image, db)[tag] else { throw StoreError.notFound("a hold on tag '\(tag)' of '\(image)'") }
+            guard let before = facts.hold else { throw StoreError.notFound("a hold on tag '\(tag)' of '\(image)'") }
             try db.execute(sql: "DELETE FROM holds WHERE image_name = ? AND tag = ?", arguments: [image, tag])
             try append(
                 AuditEvent(
@@ -101,18 +133,6 @@ extension SQLiteStore {
 
     static func holdJSON(_ hold: Hold) -> String {
         JSONText.object(["digest": hold.digest.description, "held_by": hold.by, "held_at": Timestamp.format(hold.at), "reason": hold.reason])
-    }
-
-    static func requireImage(_ image: String, _ db: Database) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM images WHERE name = ?)", arguments: [image]) == true else {
-            throw StoreError.notFound("image '\(image)'")
-        }
-    }
-
-    static func requireTag(image: String, tag: String, _ db: Database) throws {
-        try requireImage(image, db)
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM image_tags WHERE image_name = ? AND tag = ?)", arguments: [image, tag]) == true
-        else { throw StoreError.notFound("tag '\(tag)' tracked by image '\(image)'") }
     }
 
     /// Whether a tag of the entry (or the one tag named) ever pointed at the digest.

@@ -58,7 +58,7 @@ struct Advisories: AsyncParsableCommand {
             defer { if let downloaded { try? FileManager.default.removeItem(at: downloaded) } }
             let files: [(name: String, data: Data)]
             do { files = try AdvisorySource.files(at: source) } catch { throw Failure(description: "\(error)") }
-            let catalog = Catalog(store: try SQLiteStore(path: store.db))
+            let catalog = try store.catalog()
             let outcome: AdvisoryImportOutcome
             do { outcome = try await catalog.importAdvisories(files) } catch let error as AdvisoryImportError { throw Failure(description: error.description) }
             if output.json {
@@ -82,7 +82,7 @@ struct Advisories: AsyncParsableCommand {
         func run() async throws {
             let parsed: Digest
             do { parsed = try Digest(parsing: digest) } catch { throw ValidationError(error.description) }
-            let report = try await Catalog(store: try SQLiteStore(path: store.db)).advisories(of: parsed)
+            let report = try await store.catalog().advisories(of: parsed)
             if let note = report.note { FileHandle.standardError.write(Data("plinth: \(note)\n".utf8)) }
             var rows = [["ADVISORY", "SEVERITY", "PACKAGE", "INSTALLED", "FIXED IN", "EXCEPTION"]]
             for f in report.findings {
@@ -118,7 +118,7 @@ struct Advisories: AsyncParsableCommand {
                 throw ValidationError("--expires '\(expires)' is not a lifetime: use e.g. 30d or 12h")
             }
             do {
-                try await Catalog(store: try SQLiteStore(path: store.db)).exceptAdvisory(
+                try await store.catalog().exceptAdvisory(
                     advisory, image: image, expires: Date().addingTimeInterval(seconds), actor: Token.localActor, reason: reason)
             } catch let error as CurationError {
                 throw Failure(description: error.description)

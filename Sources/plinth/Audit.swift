@@ -20,7 +20,7 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let result = try await Catalog(store: try SQLiteStore(path: store.db)).verifyAudit()
+            let result = try await store.catalog().verifyAudit()
             switch result {
             case .valid(let events, let head):
                 Output.write("audit log verifies: \(events) events, head \(head)")
@@ -44,7 +44,7 @@ struct Changelog: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let catalog = Catalog(store: try SQLiteStore(path: store.db))
+        let catalog = try store.catalog()
         let items: [ChangelogItem]
         do { items = try await catalog.changelog(named: name) } catch let error as CatalogError { throw History.NotFound(description: error.description) }
         if output.json {

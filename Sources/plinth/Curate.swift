@@ -20,8 +20,8 @@ struct DigestArgument: ParsableArguments {
 }
 
 /// Runs a decision and prints the digest's verdict afterwards.
-func decide(_ db: String, _ digest: Digest, _ decision: (Catalog) async throws -> Void) async throws {
-    let catalog = Catalog(store: try SQLiteStore(path: db))
+func decide(_ store: StoreOptions, _ digest: Digest, _ decision: (Catalog) async throws -> Void) async throws {
+    let catalog = try store.catalog()
     do { try await decision(catalog) } catch let error as CurationError { throw CurationFailure(description: error.description) }
     let answer = try await catalog.lookup(digest)
     Output.write("\(digest): \(answer.verdict.verdict.rawValue) — \(Catalog.reason(answer))")
@@ -37,7 +37,7 @@ struct Approve: AsyncParsableCommand {
 
     func run() async throws {
         let digest = try target.parsed()
-        try await decide(store.db, digest) { try await $0.approve(digest, image: image, actor: Token.localActor, reason: reason) }
+        try await decide(store, digest) { try await $0.approve(digest, image: image, actor: Token.localActor, reason: reason) }
     }
 }
 
@@ -55,7 +55,7 @@ struct Revoke: AsyncParsableCommand {
 
     func run() async throws {
         let digest = try target.parsed()
-        try await decide(store.db, digest) { try await $0.revoke(digest, actor: Token.localActor, reason: reason) }
+        try await decide(store, digest) { try await $0.revoke(digest, actor: Token.localActor, reason: reason) }
     }
 }
 
@@ -68,6 +68,6 @@ struct Unrevoke: AsyncParsableCommand {
 
     func run() async throws {
         let digest = try target.parsed()
-        try await decide(store.db, digest) { try await $0.liftRevocation(of: digest, actor: Token.localActor, reason: reason) }
+        try await decide(store, digest) { try await $0.liftRevocation(of: digest, actor: Token.localActor, reason: reason) }
     }
 }

@@ -26,7 +26,7 @@ struct Diff: AsyncParsableCommand {
             b = try Digest(parsing: to)
         } catch { throw ValidationError(error.description) }
         let diff: DigestDiff
-        do { diff = try await Catalog(store: try SQLiteStore(path: store.db)).diff(from: a, to: b) } catch let error as CatalogError {
+        do { diff = try await store.catalog().diff(from: a, to: b) } catch let error as CatalogError {
             throw History.NotFound(description: error.description)
         }
         if output.json {

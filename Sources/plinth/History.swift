@@ -24,7 +24,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalog = Catalog(store: try SQLiteStore(path: store.db))
+        let catalog = try store.catalog()
         let view: ImageView
         let tags: [TagHistory]
         do { (view, tags) = try await catalog.history(named: name) } catch let error as CatalogError { throw NotFound(description: error.description) }

@@ -28,7 +28,7 @@ struct Lookup: AsyncParsableCommand {
     func run() async throws {
         let parsed: DigestOrReference
         do { parsed = try DigestOrReference(parsing: target) } catch { throw ValidationError(error.description) }
-        let catalog = Catalog(store: try SQLiteStore(path: store.db))
+        let catalog = try store.catalog()
         let digest: Digest
         switch parsed {
         case .digest(let d): digest = d

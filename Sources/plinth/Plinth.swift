@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PlinthCatalog
+import PlinthStore
 
 /// `plinth`: the catalog of trusted base images, from the command line (SPEC "Command line").
 @main
@@ -47,8 +49,24 @@ protocol CommandLineFailure: Error, CustomStringConvertible {}
 
 /// Options every command that reads or writes the catalog takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file (env PLINTH_DB).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Where the catalog is kept: a SQLite file, or sqlite:PATH (env PLINTH_DB).", valueName: "location"))
     var db: String = ProcessInfo.processInfo.environment["PLINTH_DB"] ?? "./plinth.sqlite"
+
+    func validate() throws {
+        do { _ = try StoreLocation(parsing: db) } catch { throw ValidationError(error.description) }
+    }
+
+    /// The store `--db` names, opened (and migrated): every command gets its store here.
+    func open(logger: Logger = Logger(label: "plinth.store")) throws -> any CatalogStore {
+        do { return try Stores.open(try StoreLocation(parsing: db), logger: logger) } catch let error as Stores.Unavailable {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// A catalog on the store `--db` names.
+    func catalog(logger: Logger = Logger(label: "plinth.store")) throws -> Catalog {
+        Catalog(store: try open(logger: logger))
+    }
 }
 
 struct OutputOptions: ParsableArguments {

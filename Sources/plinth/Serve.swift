@@ -86,36 +86,22 @@ struct Serve: AsyncParsableCommand {
             }
             return try Webhook.load(text, file: path, environment: ProcessInfo.processInfo.environment)
         } ?? [Webhook]()
-        let catalog = Catalog(store: try SQLiteStore(path: store.db, logger: logger))
-        if try await catalog.store.entries().isEmpty {
-            let source = try seed.map(CatalogSource.directory) ?? .embedded
-            let report = try await catalog.apply(source)
-            logger.info(
-                "seeded empty catalog",
-                metadata: [
-                    "from": "\(seed ?? "built-in seed-data")", "entries": "\(report.created.count)",
-                    "observations": "\(report.newObservations)", "db": "\(store.db)",
-                ])
-        }
+        let location: StoreLocation
+        do { location = try StoreLocation(parsing: store.db) } catch { throw ValidationError(error.description) }
         let client = try registries.makeClient()
-        let runner = SyncRunner(catalog: catalog, client: client, concurrency: registries.concurrency)
-        let app = try PlinthApplication.make(
-            catalog: catalog, settings: ServerSettings(
+        let configuration = PlinthConfiguration(
+            store: location, seed: try seed.map(CatalogSource.directory) ?? .embedded, seedName: seed ?? "built-in seed-data",
+            server: ServerSettings(
                 hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads, idleTimeout: Self.duration(idleTimeout)!,
                 maxConnections: maxConnections),
-            metrics: registry, sync: runner, logger: logger)
-        var services: [any Service] = [app]
-        if let interval = Self.duration(syncInterval), interval > .zero {
-            services.append(SyncScheduler(runner: runner, interval: interval, logger: logger))
-        }
-        if !hooks.isEmpty {
-            services.append(WebhookDispatcher(store: catalog.store, webhooks: hooks, logger: logger))
-            logger.info("delivering audit events to webhooks", metadata: ["webhooks": "\(hooks.map(\.name).joined(separator: ","))"])
-        }
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            registry: client, registryConcurrency: registries.concurrency, syncInterval: Self.duration(syncInterval) ?? .zero, webhooks: hooks,
+            metrics: registry, logger: logger)
         do {
-            try await group.run()
+            let (application, _) = try await PlinthApplication.build(configuration)
+            try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as Stores.Unavailable {
+            try? await client.shutdown()
+            throw ValidationError(error.description)
         } catch {
             try? await client.shutdown()
             throw error

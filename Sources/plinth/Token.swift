@@ -49,7 +49,7 @@ struct Token: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let catalog = Catalog(store: try SQLiteStore(path: store.db))
+            let catalog = try store.catalog()
             let expiry = (Self.lifetime(expires) ?? nil).map { Date().addingTimeInterval($0) }
             let token: AccessToken
             let record: TokenRecord
@@ -79,7 +79,7 @@ struct Token: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let tokens = try await Catalog(store: try SQLiteStore(path: store.db)).tokens()
+            let tokens = try await store.catalog().tokens()
             let now = Date()
             func state(_ t: TokenRecord) -> String {
                 if t.revokedAt != nil { return "revoked" }
@@ -117,7 +117,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                try await Catalog(store: try SQLiteStore(path: store.db)).revokeToken(name: name, actor: Token.localActor, reason: reason)
+                try await store.catalog().revokeToken(name: name, actor: Token.localActor, reason: reason)
             } catch let error as CurationError {
                 throw Failure(description: error.description)
             }

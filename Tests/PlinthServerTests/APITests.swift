@@ -16,11 +16,14 @@ import Testing
 /// Drives the real application (router, middleware, generated handlers) over the seed catalog.
 @Suite("REST API")
 struct APITests {
+    /// The application as `plinth serve` builds it (the composition root), on a new SQLite
+    /// file seeded with the built-in catalog, its clock at `Fixtures.now`.
     static func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let (database, catalog) = try await TestDatabase.seeded()
-        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        let directory = try TestDatabase()
+        let (app, _) = try await PlinthApplication.build(
+            PlinthConfiguration(store: .sqlite(path: directory.directory.appendingPathComponent("served.sqlite").path), now: { Fixtures.now }))
         try await app.test(.router, body)
-        _ = database
+        _ = directory
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {
