@@ -20,3 +20,26 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 
 # Waits up to 30 s for curl to succeed with the arguments given.
 wait_for() { for _ in $(seq 300); do curl -fs -o /dev/null "$@" && return 0; sleep 0.1; done; echo "timed out waiting for $*" >&2; exit 2; }
+
+# Builds plinth (release) after the setup it needs, and sets $plinth to it.
+build_plinth() {
+  scripts/setup.sh
+  swift build -c release --product plinth >&2
+  plinth=.build/release/plinth
+}
+
+# A wrk --latency report -> "req/s p50_ms p99_ms errors" (socket errors and non-2xx answers).
+wrk_summary() {
+  python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(q):
+    m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors += int(non2xx.group(1)) if non2xx else 0
+print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {errors}")
+PY
+}

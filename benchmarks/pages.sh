@@ -29,9 +29,7 @@ done
 
 source benchmarks/common.sh
 install_missing wrk:wrk
-scripts/setup.sh
-swift build -c release --product plinth >&2
-plinth=.build/release/plinth
+build_plinth
 start_work
 
 echo "pages: generating $entries entries" >&2
@@ -44,20 +42,6 @@ echo "pages: applied $entries entries in $(python3 -c "print(f'{$(date +%s.%N) -
 echo "wrk.headers[\"Accept\"] = \"text/html\"" >"$work/html.lua"
 echo 'wrk.headers["Accept"] = "application/json"' >"$work/json.lua"
 
-summary() { # file -> "p50_ms p99_ms rps errors"
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(q):
-    m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(non2xx.group(1)) if non2xx else 0
-print(f"{ms(50):.2f} {ms(99):.2f} {rps:.0f} {errors}")
-PY
-}
 
 digest=sha256:f3034a6ec3c1205360777c4aae76234998866ad18806ae62b63a3f84ccad782b  # debian:bookworm-slim linux/amd64
 paths=(/ "/?workload=python" /matrix /images/debian-bookworm-slim "/digests/$digest" /changes "/changes?page=2" /changes.atom /review /audit /v1/images)
@@ -89,7 +73,7 @@ for catalog in seeded large; do
     curl -fs -o /dev/null -H "Cookie: $cookie" "$url" || { echo "pages: $url does not answer 200" >&2; exit 2; }
     wrk -t"$threads" -c"$connections" -d2s -s "$work/$script.lua" "$url" >/dev/null  # warm-up
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/$script.lua" "$url" >"$work/out.txt"
-    read -r p50 p99 rps errors < <(summary "$work/out.txt")
+    read -r rps p50 p99 errors < <(wrk_summary "$work/out.txt")
     printf '%-8s %-34s %8s %8s %8s %6s\n' "$catalog" "$path" "$p50" "$p99" "$rps" "$errors"
     if [[ $catalog == large && $path != /v1/* ]] && ! python3 -c "import sys; sys.exit(0 if $p99 < 20 and $errors == 0 else 1)"; then
       missed=1

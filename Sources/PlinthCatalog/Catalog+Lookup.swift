@@ -35,6 +35,7 @@ extension Catalog {
     public func lookup(_ digest: Digest) async throws -> DigestAnswer {
         let moment = now()
         let generation = await store.generation()
+        try await readChanges(through: generation)
         if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
         var answer = try await computeAnswer(digest, now: moment)
         if answer.verdict.verdict != .unknown {
@@ -42,6 +43,18 @@ extension Catalog {
         }
         cache.store(answer, for: digest, generation: generation, now: moment)
         return answer
+    }
+
+    /// Brings the cache's change log up to `generation`: one read of the store's change log
+    /// after a change, nothing otherwise.
+    func readChanges(through generation: UInt64) async throws {
+        guard let through = cache.loggedThrough else {
+            cache.record([], through: generation)
+            return
+        }
+        guard through < generation else { return }
+        let changes = try await store.changes(after: through, limit: VerdictCache.ChangeLog.kept)
+        cache.record(changes.filter { $0.version <= generation }, through: generation)
     }
 
     func computeAnswer(_ digest: Digest, now moment: Date) async throws -> DigestAnswer {

@@ -6,7 +6,10 @@ import Synchronization
 /// Recent lookup answers, so that the question CI asks thousands of times a day costs
 /// a dictionary read, and the other values lists and pages read on every request.
 ///
-/// A value is reused while the store's generation is unchanged: a commit in this process
+/// An answer is reused while the store's generation is unchanged, and after a change that
+/// touched none of the entries and digests it was made from (`ChangeLog`, read from the
+/// store's `changes(after:)`, so changes by other processes count too). Other values are
+/// reused while the store's generation is unchanged: a commit in this process
 /// moves it at once, another process's commit within a second (`SQLiteStore.generation()`
 /// reads the database's version at most once a second). Before, values were refreshed
 /// every second in case another process had written, and at 2,000 entries that refresh
@@ -19,6 +22,74 @@ final class VerdictCache: Sendable {
         /// When the verdict itself may change by the clock: never served past this.
         var validUntil: Date
         var answer: DigestAnswer
+        /// What the answer was made from: a change touching none of these leaves it standing.
+        var entries: Set<String>
+        var digests: Set<Digest>
+    }
+
+    /// The changes the store committed, as far back as this process has read them, so that
+    /// an answer made before a change is kept when the change touched nothing it depends on.
+    struct ChangeLog: Sendable {
+        /// The log covers every change after this version (nil until the first is known).
+        var since: UInt64?
+        var latest: UInt64 = 0
+        var changes: [StoreChange] = []
+        static let kept = 4096
+
+        /// Whether any change after `from`, through `to`, touches what an answer was made
+        /// from; nil when the log does not cover them all.
+        func touches(from: UInt64, to: UInt64, entries: Set<String>, digests: Set<Digest>) -> Bool? {
+            guard let since, from >= since, to <= latest else { return nil }
+            var low = changes.startIndex, high = changes.endIndex
+            while low < high {
+                let mid = (low + high) / 2
+                if changes[mid].version <= from { low = mid + 1 } else { high = mid }
+            }
+            for change in changes[low...] {
+                if change.version > to { break }
+                for scope in change.scopes {
+                    switch scope {
+                    case .everything: return true
+                    case .entry(let name) where entries.contains(name): return true
+                    case .digest(let digest) where digests.contains(digest): return true
+                    default: continue
+                    }
+                }
+            }
+            return false
+        }
+    }
+
+    private let log = Mutex(ChangeLog())
+
+    /// The version the change log has read through, or nil before it has a starting point.
+    var loggedThrough: UInt64? { log.withLock { $0.since == nil ? nil : $0.latest } }
+
+    /// Starts the log at `version` (answers before it are not reused), or extends it with
+    /// the changes read after its latest; a gap restarts it.
+    func record(_ changes: [StoreChange], through version: UInt64) {
+        log.withLock { log in
+            guard log.since != nil else {
+                log = ChangeLog(since: version, latest: version)
+                return
+            }
+            guard version > log.latest else { return }  // another caller read them first
+            let fresh = changes.filter { $0.version > log.latest && $0.version <= version }
+            // Versions are consecutive; a gap (changes no longer kept) restarts the log.
+            guard fresh.first?.version == log.latest + 1, fresh.last?.version == version,
+                zip(fresh, fresh.dropFirst()).allSatisfy({ $0.version + 1 == $1.version })
+            else {
+                log = ChangeLog(since: version, latest: version)
+                return
+            }
+            log.changes += fresh
+            log.latest = version
+            if log.changes.count > ChangeLog.kept {
+                let dropped = log.changes.count - ChangeLog.kept
+                log.since = log.changes[dropped - 1].version
+                log.changes.removeFirst(dropped)
+            }
+        }
     }
 
     static let capacity = 10_000
@@ -75,15 +146,33 @@ final class VerdictCache: Sendable {
     /// The cached answer, or nil when the caller must compute (and then `store`) it.
     func answer(for digest: Digest, generation: UInt64, now: Date) -> DigestAnswer? {
         slots.withLock { slots in
-            guard let slot = slots[digest], slot.generation == generation, now < slot.validUntil else { return nil }
+            guard var slot = slots[digest], now < slot.validUntil else { return nil }
+            if slot.generation == generation { return slot.answer }
+            // Made before later changes: still right if none of them touched what it was made from.
+            guard slot.generation < generation,
+                log.withLock({ $0.touches(from: slot.generation, to: generation, entries: slot.entries, digests: slot.digests) }) == false
+            else { return nil }
+            slot.generation = generation
+            slots[digest] = slot
             return slot.answer
         }
     }
 
+    /// What an answer depends on: the entries whose tags judged it (for a platform manifest,
+    /// its index's), and the digest, its index and its platform manifests.
+    static func dependencies(of answer: DigestAnswer) -> (entries: Set<String>, digests: Set<Digest>) {
+        var digests: Set<Digest> = [answer.digest]
+        if let index = answer.index { digests.insert(index) }
+        for platform in answer.platforms { digests.insert(platform.digest) }
+        if let revoked = answer.verdict.revocation?.manifest { digests.insert(revoked) }
+        return (Set(answer.verdict.standings.map(\.image)), digests)
+    }
+
     func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date) {
+        let (entries, digests) = Self.dependencies(of: answer)
         let slot = Slot(
             generation: generation, validUntil: [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture,
-            answer: answer)
+            answer: answer, entries: entries, digests: digests)
         slots.withLock { slots in
             if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }
             slots[digest] = slot

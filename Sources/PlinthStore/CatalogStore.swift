@@ -445,6 +445,47 @@ public struct ParentIndex: Hashable, Sendable {
     public var child: IndexChild
 }
 
+/// What a change touched, for caches that forget only the answers it touches.
+public enum ChangeScope: Hashable, Sendable {
+    /// Anything may have changed (an entry's document, advisories).
+    case everything
+    /// The entry's tags, approvals, holds, exceptions or runs.
+    case entry(String)
+    /// The digest's own facts: seen, read, revoked or no longer revoked.
+    case digest(Digest)
+
+    var text: String {
+        switch self {
+        case .everything: "*"
+        case .entry(let name): "entry:\(name)"
+        case .digest(let digest): "digest:\(digest)"
+        }
+    }
+
+    init?(text: Substring) {
+        if text == "*" {
+            self = .everything
+        } else if text.hasPrefix("entry:") {
+            self = .entry(String(text.dropFirst(6)))
+        } else if text.hasPrefix("digest:"), let digest = try? Digest(parsing: String(text.dropFirst(7))) {
+            self = .digest(digest)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// One change the store committed: the version it moved to, and what it touched.
+public struct StoreChange: Hashable, Sendable {
+    public var version: UInt64
+    public var scopes: Set<ChangeScope>
+
+    public init(version: UInt64, scopes: Set<ChangeScope>) {
+        self.version = version
+        self.scopes = scopes
+    }
+}
+
 /// Errors a store reports in domain terms; SQL never reaches a caller.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case alreadyExists(String)
@@ -519,6 +560,9 @@ public protocol CatalogStore: Sendable {
     func syncStates(of image: String) async throws -> [SyncState]
     /// A number that changes whenever a commit changes anything, for caches to compare.
     func generation() async -> UInt64
+    /// The changes committed after `version`, oldest first (at most `limit`); fewer than
+    /// there were when the store no longer keeps them all (a cache then forgets everything).
+    func changes(after version: UInt64, limit: Int) async throws -> [StoreChange]
     /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
     func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
     /// Affected-package entries of unwithdrawn advisories for these packages in these ecosystems.

@@ -4,7 +4,7 @@ import PlinthCore
 
 extension SQLiteStore {
     public func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome {
-        let (outcome, committed) = try await pool.write { db -> (AdvisoryImportOutcome, UInt64?) in
+        let (outcome, committed) = try await pool.write { db -> (AdvisoryImportOutcome, StoreChange?) in
             var outcome = AdvisoryImportOutcome()
             for advisory in advisories {
                 let record = advisory.record

@@ -50,15 +50,107 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    /// Moves the store's version in the transaction of a change; call `learn` with the
-    /// result once it commits.
-    static func bumpVersion(_ db: Database) throws -> UInt64 {
+    /// How many changes `store_changes` keeps.
+    static let changesKept: UInt64 = 4096
+
+    /// Moves the store's version in the transaction of a change, recording what it touched;
+    /// call `learn` with the result once it commits.
+    static func bumpVersion(_ db: Database, scopes: Set<ChangeScope> = [.everything]) throws -> StoreChange {
         try db.execute(sql: "UPDATE store_version SET version = version + 1 WHERE id = 1")
-        return try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") ?? 0
+        let version = try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") ?? 0
+        let text = scopes.contains(.everything) ? "*" : scopes.map(\.text).sorted().joined(separator: "\n")
+        try db.execute(sql: "INSERT INTO store_changes (version, scopes) VALUES (?, ?)", arguments: [version, text])
+        if version > changesKept {
+            try db.execute(sql: "DELETE FROM store_changes WHERE version <= ?", arguments: [version - changesKept])
+        }
+        return StoreChange(version: version, scopes: scopes.contains(.everything) ? [.everything] : scopes)
     }
 
-    func learn(_ committed: UInt64) {
-        version.withLock { state in state.value = max(state.value, committed) }
+    public func changes(after version: UInt64, limit: Int) async throws -> [StoreChange] {
+        // This process's own latest commits answer without a read, when they reach as far
+        // as this process knows the store has gone.
+        let known = self.version.withLock { $0.value }
+        if let remembered = recent.withLock({ recent -> [StoreChange]? in
+            guard let first = recent.first, first.version <= version + 1, let last = recent.last, last.version >= known else { return nil }
+            return Array(recent.lazy.filter { $0.version > version }.prefix(limit))
+        }) {
+            return remembered
+        }
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, scopes FROM store_changes WHERE version > ? ORDER BY version LIMIT ?", arguments: [version, limit])
+                .map { row in
+                    let text: String = row["scopes"]
+                    // An unreadable scope counts as everything: a cache then forgets too much, never too little.
+                    let scopes = text.split(separator: "\n").map { ChangeScope(text: $0) ?? .everything }
+                    return StoreChange(version: row["version"], scopes: Set(scopes))
+                }
+        }
+    }
+
+    /// What a change set touches, read inside its transaction: the entries and digests whose
+    /// answers it may change.
+    static func scopes(of changes: ChangeSet, _ db: Database) throws -> Set<ChangeScope> {
+        // An entry's document decides which tags it tracks, and so whose runs count.
+        if !changes.created.isEmpty || !changes.updated.isEmpty { return [.everything] }
+        var scopes = Set<ChangeScope>()
+        func entries(seeing digests: [Digest]) throws {
+            guard !digests.isEmpty else { return }
+            let list = Array(repeating: "?", count: digests.count).joined(separator: ", ")
+            for name in try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT t.image_name FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    WHERE o.digest IN (\(list))
+                    """, arguments: StatementArguments(digests.map(\.description)))
+            {
+                scopes.insert(.entry(name))
+            }
+        }
+        for write in changes.observations {
+            let snapshot = write.snapshot
+            if let name = try String.fetchOne(
+                db, sql: "SELECT image_name FROM image_tags WHERE repository = ? AND tag = ?", arguments: [snapshot.repository, snapshot.tag])
+            {
+                scopes.insert(.entry(name))
+            }
+            if let name = write.approveFor { scopes.insert(.entry(name)) }
+            scopes.insert(.digest(snapshot.digest))
+            for child in snapshot.children { scopes.insert(.digest(child.digest)) }
+        }
+        for curation in changes.curations {
+            switch curation.kind {
+            case .approve(let image, let digest):
+                scopes.insert(.entry(image))
+                scopes.insert(.digest(digest))
+            case .except(let image, _, _), .hold(let image, _, _), .release(let image, _):
+                scopes.insert(.entry(image))
+            case .revoke(let digest), .liftRevocation(let digest):
+                // The digest, the indexes that list it and the manifests it lists, and every
+                // entry whose tags saw any of them (a tag's current digest may move).
+                let parents = try parents(of: digest, db).map(\.index)
+                let children = try children(of: digest, db).map(\.digest)
+                let related = [digest] + parents + children
+                for other in related { scopes.insert(.digest(other)) }
+                try entries(seeing: [digest] + parents)
+            }
+        }
+        return scopes
+    }
+
+    /// This process's latest commits, consecutive versions, newest last.
+    private let recent = Mutex<[StoreChange]>([])
+    static let recentKept = 1024
+
+    func learn(_ committed: StoreChange) {
+        recent.withLock { recent in
+            if let last = recent.last, last.version + 1 == committed.version {
+                recent.append(committed)
+                if recent.count > Self.recentKept { recent.removeFirst(recent.count - Self.recentKept) }
+            } else {
+                recent = [committed]
+            }
+        }
+        version.withLock { state in state.value = max(state.value, committed.version) }
     }
 
     // MARK: Entries
@@ -96,7 +188,7 @@ public final class SQLiteStore: CatalogStore {
     public func commit(_ changes: ChangeSet) async throws -> ChangeOutcome {
         guard !changes.isEmpty else { return ChangeOutcome() }
         let (outcome, committed) = try await mapErrors {
-            try await pool.write { db -> (ChangeOutcome, UInt64?) in
+            try await pool.write { db -> (ChangeOutcome, StoreChange?) in
                 var outcome = ChangeOutcome()
                 let now = Timestamp.format(Date())
                 for entry in changes.created {
@@ -143,7 +235,7 @@ public final class SQLiteStore: CatalogStore {
                 let changed =
                     !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || !changes.curations.isEmpty
                     || !changes.newTokens.isEmpty || !changes.revokedTokens.isEmpty || outcome != ChangeOutcome()
-                return (outcome, changed ? try Self.bumpVersion(db) : nil)
+                return (outcome, changed ? try Self.bumpVersion(db, scopes: try Self.scopes(of: changes, db)) : nil)
             }
         }
         if let committed { learn(committed) }
@@ -325,15 +417,17 @@ public final class SQLiteStore: CatalogStore {
     }
 
     public func parents(of digest: Digest) async throws -> [ParentIndex] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT index_digest, media_type, platform FROM index_children WHERE child_digest = ? ORDER BY index_digest",
-                arguments: [digest.description]
-            ).map { row in
-                ParentIndex(
-                    index: try Digest(parsing: row["index_digest"]),
-                    child: IndexChild(digest: digest, mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"])))
-            }
+        try await pool.read { db in try Self.parents(of: digest, db) }
+    }
+
+    static func parents(of digest: Digest, _ db: Database) throws -> [ParentIndex] {
+        try Row.fetchAll(
+            db, sql: "SELECT index_digest, media_type, platform FROM index_children WHERE child_digest = ? ORDER BY index_digest",
+            arguments: [digest.description]
+        ).map { row in
+            ParentIndex(
+                index: try Digest(parsing: row["index_digest"]),
+                child: IndexChild(digest: digest, mediaType: MediaType(row["media_type"] as String), platform: try Platform(parsing: row["platform"])))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PlinthCore
+import PlinthStore
 import Testing
 
 @testable import PlinthCatalog
@@ -27,6 +28,38 @@ struct VerdictCacheTests {
         cache.store(answer(), for: digest, generation: 1, now: t0)
         #expect(cache.answer(for: digest, generation: 1, now: t0) != nil)
         #expect(cache.answer(for: digest, generation: 2, now: t0) == nil)
+    }
+
+    /// An answer made before a change stands when the change touched neither its entries nor
+    /// its digests, and goes when it touched either (or anything), or when the log has a gap.
+    @Test func aChangeForgetsOnlyTheAnswersItTouches() {
+        let cache = VerdictCache()
+        let judged = answer(graceUntil: t0.addingTimeInterval(86_400))  // judged by entry "x"
+        let other = try! Digest(parsing: "sha256:" + String(repeating: "e", count: 64))
+        cache.record([], through: 1)
+        cache.store(judged, for: digest, generation: 1, now: t0)
+        cache.record([StoreChange(version: 2, scopes: [.entry("y"), .digest(other)])], through: 2)
+        #expect(cache.answer(for: digest, generation: 2, now: t0) == judged)
+        cache.record([StoreChange(version: 3, scopes: [])], through: 3)  // a token, say
+        #expect(cache.answer(for: digest, generation: 3, now: t0) == judged)
+        cache.record([StoreChange(version: 4, scopes: [.entry("x")])], through: 4)
+        #expect(cache.answer(for: digest, generation: 4, now: t0) == nil)
+
+        for scopes: Set<ChangeScope> in [[.digest(digest)], [.everything]] {
+            cache.store(judged, for: digest, generation: 4, now: t0)
+            let version = cache.loggedThrough! + 1
+            cache.record([StoreChange(version: version, scopes: scopes)], through: version)
+            #expect(cache.answer(for: digest, generation: version, now: t0) == nil, "\(scopes)")
+        }
+        // A gap (changes the store no longer keeps) restarts the log: nothing older is reused.
+        cache.store(judged, for: digest, generation: 6, now: t0)
+        cache.record([StoreChange(version: 9, scopes: [.entry("y")])], through: 9)
+        #expect(cache.answer(for: digest, generation: 9, now: t0) == nil)
+        // Reading the same changes twice (two callers at once) keeps the log whole.
+        cache.store(judged, for: digest, generation: 9, now: t0)
+        cache.record([StoreChange(version: 10, scopes: [.entry("y")])], through: 10)
+        cache.record([StoreChange(version: 10, scopes: [.entry("y")])], through: 10)
+        #expect(cache.answer(for: digest, generation: 10, now: t0) == judged)
     }
 
     @Test func aKeptValueLastsUntilTheGenerationMoves() async {

@@ -54,9 +54,10 @@ struct SQLiteStoreTests {
         #expect(try await database.store.entries().map(\.entry.name) == ["debian-bookworm-slim"])
     }
 
-    /// Another process on the same database (here a second store) sees a commit within a
-    /// second: its caches then recompute.
-    @Test func anotherStoreOnTheDatabaseSeesACommitWithinASecond() async throws {
+    /// Another process on the same database (here a second store) sees a commit: it reads the
+    /// version at most once a second, so within about a second on a quiet machine (the bound
+    /// here is loose, for loaded CI machines; it catches a store that never looks again).
+    @Test func anotherStoreOnTheDatabaseSeesACommit() async throws {
         let database = try TestDatabase()
         let other = try SQLiteStore(path: database.path)
         let before = await other.generation()
@@ -64,9 +65,9 @@ struct SQLiteStoreTests {
         #expect(await database.store.generation() > before)  // at once where it was written
         let clock = ContinuousClock()
         let start = clock.now
-        while await other.generation() == before, clock.now - start < .seconds(3) { try await Task.sleep(for: .milliseconds(20)) }
+        while await other.generation() == before, clock.now - start < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(await other.generation() > before)
-        #expect(clock.now - start < .milliseconds(1500))
+        #expect(clock.now - start < .seconds(5))
         // Bookkeeping alone (a sync attempt) does not move it.
         let moved = await database.store.generation()
         try await database.store.commit(ChangeSet(syncAttempts: [SyncAttempt(repository: "docker.io/library/x", tag: "1", at: Date(), error: nil)]))
