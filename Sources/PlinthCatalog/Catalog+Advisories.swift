@@ -43,6 +43,9 @@ public struct DigestHealth: Sendable, Hashable {
     public var advisories: [AdvisorySeverity: Int]
     /// Why advisories could not be matched, when so.
     public var note: String?
+    /// When the first exception that hides a finding expires: the counts (and perhaps the
+    /// grade) change then.
+    public var exceptionExpires: Date? = nil
 }
 
 /// Why an advisory import was refused; nothing was written.
@@ -156,7 +159,9 @@ extension Catalog {
             return HealthGrade.Exposure(severity: finding.severity, published: published)
         }
         let (grade, nextDrop) = HealthGrade.grade(exposures: exposures, verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
-        return DigestHealth(grade: grade, nextDrop: nextDrop, advisories: report.counts, note: report.note)
+        return DigestHealth(
+            grade: grade, nextDrop: nextDrop, advisories: report.counts, note: report.note,
+            exceptionExpires: report.findings.compactMap { $0.exception?.expiresAt }.filter { $0 > moment }.min())
     }
 
     /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.

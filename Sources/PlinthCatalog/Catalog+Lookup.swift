@@ -37,11 +37,12 @@ extension Catalog {
         let generation = await store.generation()
         try await readChanges(through: generation)
         if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
-        var answer = try await computeAnswer(digest, now: moment)
+        var considered = VerdictCache.Dependencies()
+        var answer = try await computeAnswer(digest, now: moment, considered: &considered)
         if answer.verdict.verdict != .unknown {
             answer.health = try await health(of: answer, now: moment)
         }
-        cache.store(answer, for: digest, generation: generation, now: moment)
+        cache.store(answer, for: digest, generation: generation, now: moment, considered: considered)
         return answer
     }
 
@@ -57,15 +58,21 @@ extension Catalog {
         cache.record(changes.filter { $0.version <= generation }, through: generation)
     }
 
-    func computeAnswer(_ digest: Digest, now moment: Date) async throws -> DigestAnswer {
+    /// The answer, and in `considered` every index and entry it was judged against (a
+    /// platform manifest is judged through every index that lists it, the best one kept):
+    /// a change to any of them may change the answer.
+    func computeAnswer(_ digest: Digest, now moment: Date, considered: inout VerdictCache.Dependencies) async throws -> DigestAnswer {
         let revocations = try await revocationsInForce(now: moment)
         if let facts = try await store.facts(about: digest), !facts.lineages.isEmpty {
             return answer(for: digest, facts: facts, revocations: revocations, now: moment)
         }
         var best: DigestAnswer?
         for parent in try await store.parents(of: digest) where !parent.child.isAttestation {
+            considered.digests.insert(parent.index)
             guard let facts = try await store.facts(about: parent.index), !facts.lineages.isEmpty else { continue }
             var candidate = answer(for: parent.index, facts: facts, revocations: revocations, now: moment)
+            considered.entries.formUnion(candidate.verdict.standings.map(\.image))
+            if let revoked = candidate.verdict.revocation?.manifest { considered.digests.insert(revoked) }
             candidate.digest = digest
             candidate.verdict.digest = digest
             // A platform manifest follows its index; its own revocation, if it has one, is the

@@ -158,21 +158,29 @@ final class VerdictCache: Sendable {
         }
     }
 
+    /// Entries and digests an answer was made from.
+    struct Dependencies: Sendable {
+        var entries: Set<String> = []
+        var digests: Set<Digest> = []
+    }
+
     /// What an answer depends on: the entries whose tags judged it (for a platform manifest,
-    /// its index's), and the digest, its index and its platform manifests.
-    static func dependencies(of answer: DigestAnswer) -> (entries: Set<String>, digests: Set<Digest>) {
+    /// its index's), and the digest, its index and its platform manifests; with `considered`,
+    /// what else it was compared against.
+    static func dependencies(of answer: DigestAnswer, considered: Dependencies = Dependencies()) -> Dependencies {
         var digests: Set<Digest> = [answer.digest]
         if let index = answer.index { digests.insert(index) }
         for platform in answer.platforms { digests.insert(platform.digest) }
         if let revoked = answer.verdict.revocation?.manifest { digests.insert(revoked) }
-        return (Set(answer.verdict.standings.map(\.image)), digests)
+        return Dependencies(entries: Set(answer.verdict.standings.map(\.image)).union(considered.entries), digests: digests.union(considered.digests))
     }
 
-    func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date) {
-        let (entries, digests) = Self.dependencies(of: answer)
+    func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date, considered: Dependencies = Dependencies()) {
+        let dependencies = Self.dependencies(of: answer, considered: considered)
+        let moments = [answer.verdict.changesAt, answer.health?.nextDrop, answer.health?.exceptionExpires]
         let slot = Slot(
-            generation: generation, validUntil: [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture,
-            answer: answer, entries: entries, digests: digests)
+            generation: generation, validUntil: moments.compactMap { $0 }.min() ?? .distantFuture,
+            answer: answer, entries: dependencies.entries, digests: dependencies.digests)
         slots.withLock { slots in
             if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }
             slots[digest] = slot

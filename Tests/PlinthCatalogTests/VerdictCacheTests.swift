@@ -62,6 +62,30 @@ struct VerdictCacheTests {
         #expect(cache.answer(for: digest, generation: 10, now: t0) == judged)
     }
 
+    /// A platform manifest is judged through every index that lists it: a change to an
+    /// index or entry that lost the comparison may make it win, so it counts too.
+    @Test func whatAnAnswerWasComparedAgainstCounts() {
+        let cache = VerdictCache()
+        let loser = try! Digest(parsing: "sha256:" + String(repeating: "f", count: 64))
+        cache.record([], through: 1)
+        for (version, scope) in [(2, ChangeScope.entry("b")), (3, ChangeScope.digest(loser))] {
+            cache.store(answer(graceUntil: t0.addingTimeInterval(86_400)), for: digest, generation: UInt64(version - 1), now: t0,
+                considered: .init(entries: ["b"], digests: [loser]))
+            cache.record([StoreChange(version: UInt64(version), scopes: [scope])], through: UInt64(version))
+            #expect(cache.answer(for: digest, generation: UInt64(version), now: t0) == nil, "\(scope)")
+        }
+    }
+
+    /// An exception that hides a finding expires by the clock: the answer is not served past it.
+    @Test func neverServedPastAnExceptionsExpiry() {
+        let cache = VerdictCache()
+        var judged = answer()
+        judged.health = DigestHealth(grade: .A, nextDrop: nil, advisories: [:], note: nil, exceptionExpires: t0.addingTimeInterval(10))
+        cache.store(judged, for: digest, generation: 1, now: t0)
+        #expect(cache.answer(for: digest, generation: 1, now: t0.addingTimeInterval(9)) != nil)
+        #expect(cache.answer(for: digest, generation: 1, now: t0.addingTimeInterval(10)) == nil)
+    }
+
     @Test func aKeptValueLastsUntilTheGenerationMoves() async {
         let slot = GenerationSlot<Int>()
         #expect(await slot.value(generation: 1) { 10 } == 10)
