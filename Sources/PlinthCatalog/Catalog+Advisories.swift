@@ -168,6 +168,6 @@ extension Catalog {
     public func exceptAdvisory(_ advisory: String, image: String, expires: Date, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: true)
         guard expires > now() else { throw CurationError.invalid(field: "expires_at", message: "must be in the future") }
-        try await commitCuration(ChangeSet(curations: [Curation(.except(image: image, advisory: advisory, expires: expires), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.except(advisory, for: image, until: expires, Attribution(by: actor, at: now(), reason: reason)) }
     }
 }

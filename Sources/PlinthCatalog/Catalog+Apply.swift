@@ -81,7 +81,7 @@ extension Catalog {
         // Plan.
         let at = now()
         var report = ApplyReport()
-        var changes = ChangeSet()
+        var changes = CatalogPlan()
         for (file, entry) in entries {
             let actor = "apply:\(file)"
             if let old = storedByName[entry.name] {
@@ -123,7 +123,7 @@ extension Catalog {
                 changes.observations.append(Self.observation(snapshot, entries: finalEntries, actor: "apply:\(file)"))
             }
         }
-        let outcome = try await store.commit(changes)
+        let outcome = try await store.apply(changes)
         report.newObservations = outcome.newObservations
         report.approvalsAdded = outcome.approvalsAdded
         return report

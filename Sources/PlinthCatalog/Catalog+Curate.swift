@@ -35,7 +35,7 @@ extension Catalog {
         if try await store.entry(named: entry.name) != nil { throw CurationError.conflict("an image named '\(entry.name)' already exists") }
         let event = AuditEvent(
             at: now(), actor: actor, action: "image.create", subject: entry.name, image: entry.name, reason: reason, after: try Self.json(entry))
-        try await commitCuration(ChangeSet(created: [entry], events: [event]))
+        try await curation { try await store.create(entry, event: event) }
         guard let stored = try await store.entry(named: entry.name) else { throw CurationError.notFound("image '\(entry.name)'") }
         return stored
     }
@@ -71,7 +71,7 @@ extension Catalog {
             let event = AuditEvent(
                 at: now(), actor: actor, action: action, subject: name, image: name, reason: reason, before: try Self.json(old), after: try Self.json(entry))
             do {
-                try await commitCuration(ChangeSet(updated: [entry], events: [event], expectedRevisions: [name: stored.revision]))
+                try await curation { try await store.update(entry, revision: stored.revision, event: event) }
             } catch CurationError.stale(let message) {
                 if revision != nil || attempt == 20 { throw CurationError.stale(message) }
                 continue
@@ -87,31 +87,31 @@ extension Catalog {
         try Self.checkReason(reason, required: false)
         let image = try await owningImage(of: digest, named: image)
         try await refuseRevoked(digest, "approved")
-        try await commitCuration(ChangeSet(curations: [Curation(.approve(image: image, digest: digest), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.approve(digest, for: image, Attribution(by: actor, at: now(), reason: reason)) }
     }
 
     /// Revokes a digest everywhere it appears; a reason is required.
     public func revoke(_ digest: Digest, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: true)
-        try await commitCuration(ChangeSet(curations: [Curation(.revoke(digest: digest), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.revoke(digest, Attribution(by: actor, at: now(), reason: reason)) }
     }
 
     /// Lifts a revocation made by mistake; a reason is required.
     public func liftRevocation(of digest: Digest, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: true)
-        try await commitCuration(ChangeSet(curations: [Curation(.liftRevocation(digest: digest), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.liftRevocation(of: digest, Attribution(by: actor, at: now(), reason: reason)) }
     }
 
     /// Holds a tag at an earlier approved digest (rollback); a reason is required.
     public func hold(image: String, tag: String, at digest: Digest, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: true)
         try await refuseRevoked(digest, "held at")
-        try await commitCuration(ChangeSet(curations: [Curation(.hold(image: image, tag: tag, digest: digest), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.hold(tag, of: image, at: digest, Attribution(by: actor, at: now(), reason: reason)) }
     }
 
     public func release(image: String, tag: String, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: false)
-        try await commitCuration(ChangeSet(curations: [Curation(.release(image: image, tag: tag), by: actor, at: now(), reason: reason)]))
+        try await curation { try await store.release(tag, of: image, Attribution(by: actor, at: now(), reason: reason)) }
     }
 
     // MARK: Helpers
@@ -126,10 +126,10 @@ extension Catalog {
         throw CurationError.conflict("digest \(digest) is revoked; a revoked digest cannot be \(what)")
     }
 
-    /// Commits, with the store's refusals as curation errors.
-    func commitCuration(_ changes: ChangeSet) async throws {
+    /// Runs a store write, with the store's refusals as curation errors.
+    func curation(_ write: () async throws -> Void) async throws {
         do {
-            try await store.commit(changes)
+            try await write()
         } catch let error as StoreError {
             switch error {
             case .notFound(let what): throw CurationError.notFound(what)

@@ -95,13 +95,12 @@ extension Catalog {
                 outcome.result = .moved(to: digest, from: previous?.digest, approved: approve, flags: write.flags)
             }
             // The observation and the sync state of a tag in one transaction.
-            try await store.commit(
-                ChangeSet(observations: [write], syncAttempts: [SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil)]))
+            try await store.recordSync(write, attempt: SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil))
         } catch {
             let reason = (error as? RegistryError)?.description ?? "\(error)"
             outcome.result = .failed(reason)
             logger.warning("sync of a tag failed", metadata: ["image": "\(entry.name)", "tag": "\(tag)", "error": "\(reason)"])
-            _ = try? await store.commit(ChangeSet(syncAttempts: [SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: reason)]))
+            _ = try? await store.recordSync(nil, attempt: SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: reason))
         }
         return outcome
     }

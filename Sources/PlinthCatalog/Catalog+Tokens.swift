@@ -49,14 +49,14 @@ extension Catalog {
         let event = AuditEvent(
             at: at, actor: actor, action: "token.create", subject: name,
             after: JSONText.object(["role": role.rawValue, "expires_at": expires.map(RFC3339.format)]))
-        try await commitCuration(ChangeSet(events: [event], newTokens: [record]))
+        try await curation { try await store.createToken(record, event: event) }
         return (token, record)
     }
 
     public func revokeToken(name: String, actor: String, reason: String?) async throws {
         try Self.checkReason(reason, required: false)
         let event = AuditEvent(at: now(), actor: actor, action: "token.revoke", subject: name, reason: reason)
-        try await commitCuration(ChangeSet(events: [event], revokedTokens: [name]))
+        try await curation { try await store.revokeToken(named: name, event: event) }
     }
 
     public func tokens() async throws -> [TokenRecord] { try await store.tokens() }

@@ -160,30 +160,13 @@ public struct AuditFilter: Sendable, Equatable {
     }
 }
 
-/// A curator's decision, checked against the catalog and written in the same transaction,
-/// with its audit event: nothing is written if the check fails.
-public struct Curation: Hashable, Sendable {
-    public enum Kind: Hashable, Sendable {
-        /// Approve a digest seen on a tag of the entry (pending under a manual policy).
-        case approve(image: String, digest: Digest)
-        /// Withdraw a digest everywhere it appears.
-        case revoke(digest: Digest)
-        /// Lift a revocation made by mistake: the digest is judged as if never revoked.
-        case liftRevocation(digest: Digest)
-        /// Mark an advisory as not affecting the entry, until `expires`.
-        case except(image: String, advisory: String, expires: Date)
-        /// Hold a tag of the entry at an approved digest it pointed at before.
-        case hold(image: String, tag: String, digest: Digest)
-        case release(image: String, tag: String)
-    }
-
-    public var kind: Kind
+/// Who made a change, when, and why: what every curator's decision carries into its audit event.
+public struct Attribution: Hashable, Sendable {
     public var by: String
     public var at: Date
     public var reason: String?
 
-    public init(_ kind: Kind, by: String, at: Date, reason: String?) {
-        self.kind = kind
+    public init(by: String, at: Date, reason: String?) {
         self.by = by
         self.at = at
         self.reason = reason
@@ -335,46 +318,26 @@ public struct ObservationWrite: Hashable, Sendable {
     }
 }
 
-/// Everything one use case writes, applied by the store in one transaction: all of it or none.
-public struct ChangeSet: Sendable {
+/// What applying catalog files writes, in one transaction: the new and changed entries (with
+/// their tags), then the snapshots' observations (judged by the entries as applied), then the
+/// audit events that say so. All of it or none.
+public struct CatalogPlan: Sendable {
     public var created: [CatalogEntry] = []
     public var updated: [CatalogEntry] = []
     public var observations: [ObservationWrite] = []
     public var events: [AuditEvent] = []
-    /// Sync attempts to record (bookkeeping: they do not count as catalog changes).
-    public var syncAttempts: [SyncAttempt] = []
-    /// For entries in `updated`: the revision each update was based on. An entry changed since
-    /// fails the whole change set with `StoreError.staleRevision`.
-    public var expectedRevisions: [String: Int] = [:]
-    /// Curator decisions; each writes its own audit event.
-    public var curations: [Curation] = []
-    public var newTokens: [TokenRecord] = []
-    /// Names of tokens to revoke (at the time of the change set's events).
-    public var revokedTokens: [String] = []
 
-    public init(
-        created: [CatalogEntry] = [], updated: [CatalogEntry] = [], observations: [ObservationWrite] = [], events: [AuditEvent] = [],
-        syncAttempts: [SyncAttempt] = [], expectedRevisions: [String: Int] = [:], curations: [Curation] = [], newTokens: [TokenRecord] = [],
-        revokedTokens: [String] = []
-    ) {
+    public init(created: [CatalogEntry] = [], updated: [CatalogEntry] = [], observations: [ObservationWrite] = [], events: [AuditEvent] = []) {
         self.created = created
         self.updated = updated
         self.observations = observations
         self.events = events
-        self.syncAttempts = syncAttempts
-        self.expectedRevisions = expectedRevisions
-        self.curations = curations
-        self.newTokens = newTokens
-        self.revokedTokens = revokedTokens
     }
 
-    public var isEmpty: Bool {
-        created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty && syncAttempts.isEmpty && curations.isEmpty
-            && newTokens.isEmpty && revokedTokens.isEmpty
-    }
+    public var isEmpty: Bool { created.isEmpty && updated.isEmpty && observations.isEmpty && events.isEmpty }
 }
 
-/// What a committed change set did to tag history.
+/// What a write did to tag history.
 public struct ChangeOutcome: Hashable, Sendable {
     /// Observations that started a new run (a tag seen at a digest not known at that time).
     public var newObservations = 0
@@ -504,16 +467,50 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The persistence Plinth's use cases need. The SQLite implementation is `SQLiteStore`;
-/// PostgreSQL comes later behind the same protocol.
+/// The persistence Plinth's use cases need, on SQLite or PostgreSQL (`Stores.open`).
+///
+/// Every write is one operation named for what it does, in one transaction: it checks what the
+/// catalog's rules need (`CurationRules`, on facts read inside that transaction), writes, and
+/// appends its audit events to the chain, or writes nothing and throws `StoreError`.
 public protocol CatalogStore: Sendable {
+    // MARK: Writes
+
+    /// Creates an entry with its tags; `StoreError.alreadyExists` when the name or a tag is taken.
+    func create(_ entry: CatalogEntry, event: AuditEvent) async throws
+    /// Replaces an entry's document and tags, only if it is still at `revision` (when given):
+    /// `StoreError.staleRevision` otherwise.
+    func update(_ entry: CatalogEntry, revision: Int?, event: AuditEvent) async throws
+    /// Applies catalog files: their entries, their snapshots' observations and the events.
+    @discardableResult
+    func apply(_ plan: CatalogPlan) async throws -> ChangeOutcome
+    /// Records one sync attempt of a tag, with what it observed when it succeeded.
+    @discardableResult
+    func recordSync(_ observation: ObservationWrite?, attempt: SyncAttempt) async throws -> ChangeOutcome
+    /// Approves a digest seen on the entry's tags.
+    func approve(_ digest: Digest, for image: String, _ attribution: Attribution) async throws
+    /// Withdraws a digest everywhere it appears; a reason is required.
+    func revoke(_ digest: Digest, _ attribution: Attribution) async throws
+    /// Lifts a revocation made by mistake.
+    func liftRevocation(of digest: Digest, _ attribution: Attribution) async throws
+    /// Marks an advisory as not affecting the entry, until `expires` (replacing an earlier exception).
+    func except(_ advisory: String, for image: String, until expires: Date, _ attribution: Attribution) async throws
+    /// Holds a tag of the entry at an approved digest it pointed at before.
+    func hold(_ tag: String, of image: String, at digest: Digest, _ attribution: Attribution) async throws
+    func release(_ tag: String, of image: String, _ attribution: Attribution) async throws
+    func createToken(_ token: TokenRecord, event: AuditEvent) async throws
+    /// Revokes the active token of that name (at the event's time).
+    func revokeToken(named name: String, event: AuditEvent) async throws
+    /// Appends events that change nothing else (a review noted, say).
+    func record(_ events: [AuditEvent]) async throws
+    /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
+    func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
+
+    // MARK: Reads
+
     func entries() async throws -> [StoredEntry]
     /// Changes whenever an entry is created or changed: for caches of `entries()`.
     func entriesVersion() async throws -> String
     func entry(named name: String) async throws -> StoredEntry?
-    /// Applies every write of `changes` in one transaction.
-    @discardableResult
-    func commit(_ changes: ChangeSet) async throws -> ChangeOutcome
     /// Facts about `digest` as an index or single manifest that tags pointed at; nil if no tag ever did.
     func facts(about digest: Digest) async throws -> DigestFacts?
     /// Indexes that list `digest` as a child.
@@ -563,8 +560,6 @@ public protocol CatalogStore: Sendable {
     /// The changes committed after `version`, oldest first (at most `limit`); fewer than
     /// there were when the store no longer keeps them all (a cache then forgets everything).
     func changes(after version: UInt64, limit: Int) async throws -> [StoreChange]
-    /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
-    func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
     /// Affected-package entries of unwithdrawn advisories for these packages in these ecosystems.
     func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected]
     func advisoryCount() async throws -> Int

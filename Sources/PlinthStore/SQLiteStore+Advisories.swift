@@ -4,7 +4,7 @@ import PlinthCore
 
 extension SQLiteStore {
     public func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome {
-        let (outcome, committed) = try await pool.write { db -> (AdvisoryImportOutcome, StoreChange?) in
+        try await write { db in
             var outcome = AdvisoryImportOutcome()
             for advisory in advisories {
                 let record = advisory.record
@@ -31,10 +31,8 @@ extension SQLiteStore {
                         arguments: [record.id, package.ecosystem, package.name, AffectedCoding.encode(affected)])
                 }
             }
-            return (outcome, outcome.added + outcome.updated > 0 ? try Self.bumpVersion(db) : nil)
+            return (outcome, outcome.added + outcome.updated > 0 ? [.everything] : nil)
         }
-        if let committed { learn(committed) }
-        return outcome
     }
 
     public func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected] {
@@ -102,26 +100,5 @@ extension SQLiteStore {
                     at: try Timestamp.parse($0["created_at"]), expiresAt: try Timestamp.parse($0["expires_at"]))
             }
         }
-    }
-
-    /// Records an exception (replacing an earlier one for the same advisory) with its event.
-    static func except(image: String, advisory: String, expires: Date, _ curation: Curation, _ db: Database) throws {
-        // Checked by `CurationRules` before this is called.
-        let reason = curation.reason ?? ""
-        let before = try Row.fetchOne(
-            db, sql: "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory])
-        try db.execute(
-            sql: """
-                INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(image_name, advisory_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
-                    created_at = excluded.created_at, expires_at = excluded.expires_at
-                """,
-            arguments: [image, advisory, reason, curation.by, Timestamp.format(curation.at), Timestamp.format(expires)])
-        try append(
-            AuditEvent(
-                at: curation.at, actor: curation.by, action: "advisory.except", subject: advisory, image: image, reason: reason,
-                before: before.map { JSONText.object(["reason": $0["reason"], "expires_at": $0["expires_at"]]) },
-                after: JSONText.object(["reason": reason, "expires_at": Timestamp.format(expires)])),
-            db)
     }
 }

@@ -48,91 +48,75 @@ extension SQLiteStore {
         return facts
     }
 
-    static func decision(_ kind: Curation.Kind) -> CurationRules.Decision {
-        switch kind {
-        case .approve(let image, let digest): .approve(image: image, digest: digest)
-        case .revoke(let digest): .revoke(digest: digest)
-        case .liftRevocation(let digest): .liftRevocation(digest: digest)
-        case .except(let image, let advisory, _): .except(image: image, advisory: advisory)
-        case .hold(let image, let tag, let digest): .hold(image: image, tag: tag, digest: digest)
-        case .release(let image, let tag): .release(image: image, tag: tag)
-        }
+    public func approve(_ digest: Digest, for image: String, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .approve(image: image, digest: digest), attribution: attribution))
+    }
+
+    public func revoke(_ digest: Digest, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .revoke(digest: digest), attribution: attribution))
+    }
+
+    public func liftRevocation(of digest: Digest, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .liftRevocation(digest: digest), attribution: attribution))
+    }
+
+    public func except(_ advisory: String, for image: String, until expires: Date, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .except(image: image, advisory: advisory), attribution: attribution, expires: expires))
+    }
+
+    public func hold(_ tag: String, of image: String, at digest: Digest, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .hold(image: image, tag: tag, digest: digest), attribution: attribution))
+    }
+
+    public func release(_ tag: String, of image: String, _ attribution: Attribution) async throws {
+        try await curate(Curation(decision: .release(image: image, tag: tag), attribution: attribution))
     }
 
     /// Judges a curator's decision by the catalog's rules (`CurationRules`) on the facts as
-    /// they are inside this transaction, and writes it with its audit event; a decision that
+    /// they are inside its transaction, and writes it with its audit event; a decision that
     /// does not apply throws and writes nothing.
-    static func apply(_ curation: Curation, _ db: Database) throws {
-        let decision = decision(curation.kind)
-        let facts = try facts(for: decision, db)
-        do { try CurationRules.check(decision, reason: curation.reason, facts: facts) } catch {
-            switch error {
-            case .notFound(let what): throw StoreError.notFound(what)
-            case .conflict(let message): throw StoreError.conflict(message)
+    func curate(_ curation: Curation) async throws {
+        try await write { db in
+            let facts = try Self.facts(for: curation.decision, db)
+            try curation.check(facts)
+            let at = curation.at
+            var exceptionBefore: String?
+            switch curation.decision {
+            case .approve(let image, let digest):
+                try db.execute(
+                    sql: "INSERT INTO approvals (image_name, digest, approved_by, approved_at, reason) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [image, digest.description, curation.attribution.by, at, curation.attribution.reason])
+            case .revoke(let digest):
+                try db.execute(
+                    sql: "INSERT INTO revocations (digest, revoked_by, revoked_at, reason) VALUES (?, ?, ?, ?)",
+                    arguments: [digest.description, curation.attribution.by, at, curation.reason])
+            case .liftRevocation(let digest):
+                try db.execute(sql: "DELETE FROM revocations WHERE digest = ?", arguments: [digest.description])
+            case .hold(let image, let tag, let digest):
+                try db.execute(
+                    sql: """
+                        INSERT INTO holds (image_name, tag, digest, held_by, held_at, reason) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(image_name, tag) DO UPDATE SET digest = excluded.digest, held_by = excluded.held_by,
+                            held_at = excluded.held_at, reason = excluded.reason
+                        """,
+                    arguments: [image, tag, digest.description, curation.attribution.by, at, curation.reason])
+            case .release(let image, let tag):
+                try db.execute(sql: "DELETE FROM holds WHERE image_name = ? AND tag = ?", arguments: [image, tag])
+            case .except(let image, let advisory):
+                exceptionBefore = try Row.fetchOne(
+                    db, sql: "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory]
+                ).map { JSONText.object(["reason": $0["reason"], "expires_at": $0["expires_at"]]) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(image_name, advisory_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
+                            created_at = excluded.created_at, expires_at = excluded.expires_at
+                        """,
+                    arguments: [image, advisory, curation.reason, curation.attribution.by, at, curation.expires.map(Timestamp.format)])
             }
+            try Self.append(curation.event(facts, exceptionBefore: exceptionBefore), db)
+            return ((), try Self.scopes(of: curation.decision, db))
         }
-        let at = Timestamp.format(curation.at)
-        let reason = curation.reason ?? ""
-        switch curation.kind {
-        case .approve(let image, let digest):
-            try db.execute(
-                sql: "INSERT INTO approvals (image_name, digest, approved_by, approved_at, reason) VALUES (?, ?, ?, ?, ?)",
-                arguments: [image, digest.description, curation.by, at, curation.reason])
-            try append(
-                AuditEvent(
-                    at: curation.at, actor: curation.by, action: "digest.approve", subject: digest.description, image: image, reason: curation.reason,
-                    after: JSONText.object(["image": image, "approved_by": curation.by, "approved_at": at])),
-                db)
-
-        case .revoke(let digest):
-            try db.execute(
-                sql: "INSERT INTO revocations (digest, revoked_by, revoked_at, reason) VALUES (?, ?, ?, ?)",
-                arguments: [digest.description, curation.by, at, reason])
-            try append(
-                AuditEvent(
-                    at: curation.at, actor: curation.by, action: "digest.revoke", subject: digest.description, reason: reason,
-                    after: JSONText.object(["revoked_by": curation.by, "revoked_at": at])),
-                db)
-
-        case .liftRevocation(let digest):
-            guard let before = facts.revocation else { throw StoreError.notFound("a revocation of \(digest)") }
-            try db.execute(sql: "DELETE FROM revocations WHERE digest = ?", arguments: [digest.description])
-            try append(
-                AuditEvent(
-                    at: curation.at, actor: curation.by, action: "digest.unrevoke", subject: digest.description, reason: reason,
-                    before: JSONText.object(["revoked_by": before.by, "revoked_at": Timestamp.format(before.at), "reason": before.reason])),
-                db)
-
-        case .hold(let image, let tag, let digest):
-            try db.execute(
-                sql: """
-                    INSERT INTO holds (image_name, tag, digest, held_by, held_at, reason) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(image_name, tag) DO UPDATE SET digest = excluded.digest, held_by = excluded.held_by,
-                        held_at = excluded.held_at, reason = excluded.reason
-                    """,
-                arguments: [image, tag, digest.description, curation.by, at, reason])
-            try append(
-                AuditEvent(
-                    at: curation.at, actor: curation.by, action: "tag.hold", subject: "\(image):\(tag)", image: image, reason: reason,
-                    before: facts.hold.map(holdJSON), after: holdJSON(Hold(digest: digest, by: curation.by, at: curation.at, reason: reason))),
-                db)
-
-        case .except(let image, let advisory, let expires):
-            try except(image: image, advisory: advisory, expires: expires, curation, db)
-
-        case .release(let image, let tag):
-            guard let before = facts.hold else { throw StoreError.notFound("a hold on tag '\(tag)' of '\(image)'") }
-            try db.execute(sql: "DELETE FROM holds WHERE image_name = ? AND tag = ?", arguments: [image, tag])
-            try append(
-                AuditEvent(
-                    at: curation.at, actor: curation.by, action: "tag.release", subject: "\(image):\(tag)", image: image, reason: curation.reason,
-                    before: holdJSON(before)),
-                db)
-        }
-    }
-
-    static func holdJSON(_ hold: Hold) -> String {
-        JSONText.object(["digest": hold.digest.description, "held_by": hold.by, "held_at": Timestamp.format(hold.at), "reason": hold.reason])
     }
 
     /// Whether a tag of the entry (or the one tag named) ever pointed at the digest.
@@ -172,9 +156,22 @@ extension SQLiteStore {
             ])
     }
 
-    static func revokeToken(named name: String, at: Date, _ db: Database) throws {
-        try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Timestamp.format(at), name])
-        guard db.changesCount == 1 else { throw StoreError.notFound("an active token named '\(name)'") }
+    public func createToken(_ token: TokenRecord, event: AuditEvent) async throws {
+        try await write { db in
+            try Self.insert(token, db)
+            try Self.append(event, db)
+            return ((), [])
+        }
+    }
+
+    public func revokeToken(named name: String, event: AuditEvent) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [Timestamp.format(event.at), name])
+            guard db.changesCount == 1 else { throw StoreError.notFound("an active token named '\(name)'") }
+            try Self.append(event, db)
+            return ((), [])
+        }
     }
 
     static func token(_ row: Row) throws -> TokenRecord {

@@ -87,53 +87,46 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
-    /// What a change set touches, read inside its transaction: the entries and digests whose
-    /// answers it may change.
-    static func scopes(of changes: ChangeSet, _ db: Database) throws -> Set<ChangeScope> {
-        // An entry's document decides which tags it tracks, and so whose runs count.
-        if !changes.created.isEmpty || !changes.updated.isEmpty { return [.everything] }
-        var scopes = Set<ChangeScope>()
-        func entries(seeing digests: [Digest]) throws {
-            guard !digests.isEmpty else { return }
-            let list = Array(repeating: "?", count: digests.count).joined(separator: ", ")
+    /// What a curator's decision touches, read inside its transaction: the entries and
+    /// digests whose answers it may change.
+    static func scopes(of decision: CurationRules.Decision, _ db: Database) throws -> Set<ChangeScope> {
+        switch decision {
+        case .approve(let image, let digest):
+            return [.entry(image), .digest(digest)]
+        case .except(let image, _), .hold(let image, _, _), .release(let image, _):
+            return [.entry(image)]
+        case .revoke(let digest), .liftRevocation(let digest):
+            // The digest, the indexes that list it and the manifests it lists, and every
+            // entry whose tags saw any of them (a tag's current digest may move).
+            let parents = try parents(of: digest, db).map(\.index)
+            let children = try children(of: digest, db).map(\.digest)
+            var scopes = Set(([digest] + parents + children).map(ChangeScope.digest))
+            let seen = [digest] + parents
+            let list = Array(repeating: "?", count: seen.count).joined(separator: ", ")
             for name in try String.fetchAll(
                 db,
                 sql: """
                     SELECT DISTINCT t.image_name FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
                     WHERE o.digest IN (\(list))
-                    """, arguments: StatementArguments(digests.map(\.description)))
+                    """, arguments: StatementArguments(seen.map(\.description)))
             {
                 scopes.insert(.entry(name))
             }
+            return scopes
         }
-        for write in changes.observations {
-            let snapshot = write.snapshot
-            if let name = try String.fetchOne(
-                db, sql: "SELECT image_name FROM image_tags WHERE repository = ? AND tag = ?", arguments: [snapshot.repository, snapshot.tag])
-            {
-                scopes.insert(.entry(name))
-            }
-            if let name = write.approveFor { scopes.insert(.entry(name)) }
-            scopes.insert(.digest(snapshot.digest))
-            for child in snapshot.children { scopes.insert(.digest(child.digest)) }
+    }
+
+    /// What an observation touches: the entry tracking its tag (and the one it approves for),
+    /// the digest and its children.
+    static func scopes(of write: ObservationWrite, _ db: Database) throws -> Set<ChangeScope> {
+        let snapshot = write.snapshot
+        var scopes = Set<ChangeScope>([.digest(snapshot.digest)] + snapshot.children.map { .digest($0.digest) })
+        if let name = try String.fetchOne(
+            db, sql: "SELECT image_name FROM image_tags WHERE repository = ? AND tag = ?", arguments: [snapshot.repository, snapshot.tag])
+        {
+            scopes.insert(.entry(name))
         }
-        for curation in changes.curations {
-            switch curation.kind {
-            case .approve(let image, let digest):
-                scopes.insert(.entry(image))
-                scopes.insert(.digest(digest))
-            case .except(let image, _, _), .hold(let image, _, _), .release(let image, _):
-                scopes.insert(.entry(image))
-            case .revoke(let digest), .liftRevocation(let digest):
-                // The digest, the indexes that list it and the manifests it lists, and every
-                // entry whose tags saw any of them (a tag's current digest may move).
-                let parents = try parents(of: digest, db).map(\.index)
-                let children = try children(of: digest, db).map(\.digest)
-                let related = [digest] + parents + children
-                for other in related { scopes.insert(.digest(other)) }
-                try entries(seeing: [digest] + parents)
-            }
-        }
+        if let name = write.approveFor { scopes.insert(.entry(name)) }
         return scopes
     }
 
@@ -184,62 +177,101 @@ public final class SQLiteStore: CatalogStore {
 
     // MARK: Writes
 
-    @discardableResult
-    public func commit(_ changes: ChangeSet) async throws -> ChangeOutcome {
-        guard !changes.isEmpty else { return ChangeOutcome() }
-        let (outcome, committed) = try await mapErrors {
-            try await pool.write { db -> (ChangeOutcome, StoreChange?) in
-                var outcome = ChangeOutcome()
-                let now = Timestamp.format(Date())
-                for entry in changes.created {
-                    try db.execute(
-                        sql: "INSERT INTO images (name, repository, status, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        arguments: [entry.name, entry.repository, entry.status.rawValue, try Self.document(entry), now, now])
-                    try Self.writeTags(of: entry, db)
-                }
-                for entry in changes.updated {
-                    let expected = changes.expectedRevisions[entry.name]
-                    try db.execute(
-                        sql: """
-                            UPDATE images SET repository = ?, status = ?, document = ?, updated_at = ?, revision = revision + 1
-                            WHERE name = ? AND (? IS NULL OR revision = ?)
-                            """,
-                        arguments: [entry.repository, entry.status.rawValue, try Self.document(entry), now, entry.name, expected, expected])
-                    guard db.changesCount == 1 else {
-                        if let current = try Int.fetchOne(db, sql: "SELECT revision FROM images WHERE name = ?", arguments: [entry.name]) {
-                            throw StoreError.staleRevision(image: entry.name, current: current)
-                        }
-                        throw StoreError.notFound("image '\(entry.name)'")
-                    }
-                    try db.execute(sql: "DELETE FROM image_tags WHERE image_name = ?", arguments: [entry.name])
-                    try Self.writeTags(of: entry, db)
-                }
-                for write in changes.observations {
-                    try Self.record(write, db, &outcome)
-                }
-                for attempt in changes.syncAttempts {
-                    try Self.record(attempt, db)
-                }
-                for token in changes.newTokens {
-                    try Self.insert(token, db)
-                }
-                for name in changes.revokedTokens {
-                    try Self.revokeToken(named: name, at: changes.events.first?.at ?? Date(), db)
-                }
-                for event in changes.events {
-                    try Self.append(event, db)
-                }
-                for curation in changes.curations {
-                    try Self.apply(curation, db)
-                }
-                let changed =
-                    !changes.created.isEmpty || !changes.updated.isEmpty || !changes.events.isEmpty || !changes.curations.isEmpty
-                    || !changes.newTokens.isEmpty || !changes.revokedTokens.isEmpty || outcome != ChangeOutcome()
-                return (outcome, changed ? try Self.bumpVersion(db, scopes: try Self.scopes(of: changes, db)) : nil)
+    /// Runs `body` in one write transaction. It returns its result and what it touched: nil
+    /// when it changed nothing a cache keeps (a sync attempt's bookkeeping), else the scopes
+    /// recorded with the store's new version.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> (T, Set<ChangeScope>?)) async throws -> T {
+        let (result, committed) = try await mapErrors {
+            try await pool.write { db -> (T, StoreChange?) in
+                let (result, scopes) = try body(db)
+                return (result, try scopes.map { try Self.bumpVersion(db, scopes: $0) })
             }
         }
         if let committed { learn(committed) }
-        return outcome
+        return result
+    }
+
+    public func create(_ entry: CatalogEntry, event: AuditEvent) async throws {
+        try await write { db in
+            try Self.insert(entry, db)
+            try Self.append(event, db)
+            return ((), [.everything])
+        }
+    }
+
+    public func update(_ entry: CatalogEntry, revision: Int?, event: AuditEvent) async throws {
+        try await write { db in
+            try Self.update(entry, revision: revision, db)
+            try Self.append(event, db)
+            return ((), [.everything])
+        }
+    }
+
+    @discardableResult
+    public func apply(_ plan: CatalogPlan) async throws -> ChangeOutcome {
+        guard !plan.isEmpty else { return ChangeOutcome() }
+        return try await write { db in
+            var outcome = ChangeOutcome()
+            for entry in plan.created { try Self.insert(entry, db) }
+            for entry in plan.updated { try Self.update(entry, revision: nil, db) }
+            var scopes = Set<ChangeScope>()
+            for write in plan.observations {
+                let before = outcome
+                try Self.record(write, db, &outcome)
+                if outcome != before { scopes.formUnion(try Self.scopes(of: write, db)) }
+            }
+            for event in plan.events { try Self.append(event, db) }
+            // An entry's document decides which tags it tracks, and so whose runs count.
+            if !plan.created.isEmpty || !plan.updated.isEmpty { return (outcome, [.everything]) }
+            return (outcome, outcome == ChangeOutcome() && plan.events.isEmpty ? nil : scopes)
+        }
+    }
+
+    @discardableResult
+    public func recordSync(_ observation: ObservationWrite?, attempt: SyncAttempt) async throws -> ChangeOutcome {
+        try await write { db in
+            var outcome = ChangeOutcome()
+            var scopes: Set<ChangeScope>?
+            if let observation {
+                try Self.record(observation, db, &outcome)
+                if outcome != ChangeOutcome() { scopes = try Self.scopes(of: observation, db) }
+            }
+            try Self.record(attempt, db)
+            return (outcome, scopes)
+        }
+    }
+
+    public func record(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await write { db in
+            for event in events { try Self.append(event, db) }
+            return ((), [])
+        }
+    }
+
+    static func insert(_ entry: CatalogEntry, _ db: Database) throws {
+        let now = Timestamp.format(Date())
+        try db.execute(
+            sql: "INSERT INTO images (name, repository, status, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [entry.name, entry.repository, entry.status.rawValue, try Self.document(entry), now, now])
+        try Self.writeTags(of: entry, db)
+    }
+
+    static func update(_ entry: CatalogEntry, revision expected: Int?, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE images SET repository = ?, status = ?, document = ?, updated_at = ?, revision = revision + 1
+                WHERE name = ? AND (? IS NULL OR revision = ?)
+                """,
+            arguments: [entry.repository, entry.status.rawValue, try Self.document(entry), Timestamp.format(Date()), entry.name, expected, expected])
+        guard db.changesCount == 1 else {
+            if let current = try Int.fetchOne(db, sql: "SELECT revision FROM images WHERE name = ?", arguments: [entry.name]) {
+                throw StoreError.staleRevision(image: entry.name, current: current)
+            }
+            throw StoreError.notFound("image '\(entry.name)'")
+        }
+        try db.execute(sql: "DELETE FROM image_tags WHERE image_name = ?", arguments: [entry.name])
+        try Self.writeTags(of: entry, db)
     }
 
     static func document(_ entry: CatalogEntry) throws -> String {
@@ -335,11 +367,7 @@ public final class SQLiteStore: CatalogStore {
                 arguments: [image, digest, approval.by, Timestamp.format(approval.at), approval.reason])
             if db.changesCount == 1 {
                 outcome.approvalsAdded += 1
-                try append(
-                    AuditEvent(
-                        at: approval.at, actor: approval.by, action: "digest.approve", subject: digest, image: image, reason: approval.reason,
-                        after: JSONText.object(["image": image, "tag": snapshot.tag, "approved_by": approval.by, "approved_at": Timestamp.format(approval.at)])),
-                    db)
+                try append(Curation.automaticApproval(digest, image: image, tag: snapshot.tag, approval), db)
             }
         }
     }

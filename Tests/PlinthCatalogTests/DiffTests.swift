@@ -39,7 +39,7 @@ struct DiffTests {
         }
         let (first, one) = build(1, platforms: [amd64, arm64], packages: bookworm)
         let (second, two) = build(2, platforms: [amd64, s390x], packages: next)
-        try await database.store.commit(ChangeSet(observations: [ObservationWrite(snapshot: one), ObservationWrite(snapshot: two)]))
+        try await database.store.apply(CatalogPlan(observations: [ObservationWrite(snapshot: one), ObservationWrite(snapshot: two)]))
 
         let diff = try await catalog.diff(from: first, to: second)
         #expect(diff.platformsCompared == [amd64])

@@ -237,7 +237,7 @@ struct APITests {
                 workloads: [.init(workload: "python", support: .supported)], owner: "platform", rationale: "r", tradeoffs: nil, successor: nil,
                 approval: .init(policy: .automatic, graceDays: 14))
         }
-        try await database.store.commit(ChangeSet(created: extra))
+        try await database.store.apply(CatalogPlan(created: extra))
         let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
         try await app.test(.router) { client in
             func rows(_ html: String) -> [String] {
@@ -344,8 +344,8 @@ struct DigestResponseCacheTests {
             let snapshot = ImageSnapshot(
                 repository: "docker.io/library/debian", tag: "bookworm-slim", digest: newer, mediaType: .ociIndex, children: [],
                 seenAt: Fixtures.now, source: "test")
-            try await database.store.commit(
-                ChangeSet(observations: [ObservationWrite(snapshot: snapshot, approveFor: "debian-bookworm-slim", approval: Approval(by: "test", at: Fixtures.now))]))
+            try await database.store.apply(
+                CatalogPlan(observations: [ObservationWrite(snapshot: snapshot, approveFor: "debian-bookworm-slim", approval: Approval(by: "test", at: Fixtures.now))]))
 
             let third = try await client.execute(uri: uri, method: .get)
             let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: third.body)) as? [String: Any])

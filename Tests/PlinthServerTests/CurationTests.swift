@@ -196,8 +196,8 @@ struct CurationTests {
         _ = try await catalog.createImage(document: Data(Self.entryJSON(name: "busy", tags: ["t"]).utf8), actor: "setup", reason: nil)
         // Ten digests the tag pointed at, one after the other (manual policy); three approved.
         let digests = (1...10).map { Digest.compute(.sha256, of: Array("busy build \($0)".utf8)) }
-        try await database.store.commit(
-            ChangeSet(
+        try await database.store.apply(
+            CatalogPlan(
                 observations: digests.enumerated().map { offset, digest in
                     ObservationWrite(
                         snapshot: ImageSnapshot(

@@ -16,8 +16,8 @@ struct AuditChainTests {
 
     @Test func eventsWrittenByTheStoreFormAChainThatVerifies() async throws {
         let database = try TestDatabase()
-        try await database.store.commit(ChangeSet(events: (1...5).map(Self.event)))
-        try await database.store.commit(ChangeSet(events: [Self.event(6)]))
+        try await database.store.record((1...5).map(Self.event))
+        try await database.store.record([Self.event(6)])
         let events = try await database.store.auditEvents(after: 0, limit: 100)
         #expect(events.compactMap(\.id) == [1, 2, 3, 4, 5, 6])
         #expect(events.first?.previousHash == AuditChain.genesis)
@@ -27,7 +27,7 @@ struct AuditChainTests {
 
     @Test func everyKindOfTamperingIsCaughtAtTheFirstBadEvent() async throws {
         let database = try TestDatabase()
-        try await database.store.commit(ChangeSet(events: (1...5).map(Self.event)))
+        try await database.store.record((1...5).map(Self.event))
         let events = try await database.store.auditEvents(after: 0, limit: 100)
         var edited = events
         edited[2].reason = "a better story"
@@ -64,7 +64,7 @@ struct AuditChainTests {
             }
         }
         let store = try SQLiteStore(path: path)
-        try await store.commit(ChangeSet(events: [Self.event(4)]))
+        try await store.record([Self.event(4)])
         let events = try await store.auditEvents(after: 0, limit: 100)
         #expect(events.map(\.subject) == ["image-1", "image-2", "image-3", "s4"])
         guard case .valid(let count, _) = AuditChain.verify(events) else {

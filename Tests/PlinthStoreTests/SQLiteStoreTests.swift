@@ -48,7 +48,7 @@ struct SQLiteStoreTests {
 
     @Test func entriesRoundTrip() async throws {
         let database = try TestDatabase()
-        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         let stored = try await database.store.entry(named: "debian-bookworm-slim")
         #expect(stored?.entry == Self.entry())
         #expect(try await database.store.entries().map(\.entry.name) == ["debian-bookworm-slim"])
@@ -61,7 +61,7 @@ struct SQLiteStoreTests {
         let database = try TestDatabase()
         let other = try SQLiteStore(path: database.path)
         let before = await other.generation()
-        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         #expect(await database.store.generation() > before)  // at once where it was written
         let clock = ContinuousClock()
         let start = clock.now
@@ -70,17 +70,17 @@ struct SQLiteStoreTests {
         #expect(clock.now - start < .seconds(5))
         // Bookkeeping alone (a sync attempt) does not move it.
         let moved = await database.store.generation()
-        try await database.store.commit(ChangeSet(syncAttempts: [SyncAttempt(repository: "docker.io/library/x", tag: "1", at: Date(), error: nil)]))
+        try await database.store.recordSync(nil, attempt: SyncAttempt(repository: "docker.io/library/x", tag: "1", at: Date(), error: nil))
         #expect(await database.store.generation() == moved)
     }
 
     @Test func creatingAnExistingEntryIsAlreadyExistsAndWritesNothing() async throws {
         let database = try TestDatabase()
-        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         let generation = await database.store.generation()
         await #expect(throws: StoreError.alreadyExists("an image with that name")) {
-            try await database.store.commit(
-                ChangeSet(created: [Self.entry("other-entry", tags: ["x"]), Self.entry()]))
+            try await database.store.apply(
+                CatalogPlan(created: [Self.entry("other-entry", tags: ["x"]), Self.entry()]))
         }
         // The transaction rolled back: the first entry of the failed change set is not there.
         #expect(try await database.store.entry(named: "other-entry") == nil)
@@ -89,25 +89,25 @@ struct SQLiteStoreTests {
 
     @Test func aTagBelongsToOneEntry() async throws {
         let database = try TestDatabase()
-        try await database.store.commit(ChangeSet(created: [Self.entry()]))
+        try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         await #expect(throws: StoreError.alreadyExists("a tag tracked by another entry")) {
-            try await database.store.commit(ChangeSet(created: [Self.entry("debian-copy")]))
+            try await database.store.apply(CatalogPlan(created: [Self.entry("debian-copy")]))
         }
     }
 
     @Test func observationsFormRunsAndNeverRewriteHistory() async throws {
         let database = try TestDatabase()
         let store = database.store
-        try await store.commit(ChangeSet(created: [Self.entry()]))
+        try await store.apply(CatalogPlan(created: [Self.entry()]))
         let day: TimeInterval = 86_400
-        var outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
+        var outcome = try await store.apply(CatalogPlan(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
         #expect(outcome.newObservations == 1)
-        outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
+        outcome = try await store.apply(CatalogPlan(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
         #expect(outcome.extendedObservations == 1)
-        outcome = try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
+        outcome = try await store.apply(CatalogPlan(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + day))]))
         #expect(outcome == ChangeOutcome())  // already known
-        try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestB, at: Self.t0 + 2 * day))]))
-        try await store.commit(ChangeSet(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + 3 * day))]))
+        try await store.apply(CatalogPlan(observations: [.init(snapshot: Self.snapshot(Self.digestB, at: Self.t0 + 2 * day))]))
+        try await store.apply(CatalogPlan(observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0 + 3 * day))]))
 
         let history = try await store.history(of: "debian-bookworm-slim")
         #expect(history.map(\.digest) == [Self.digestA, Self.digestB, Self.digestA])
@@ -119,11 +119,11 @@ struct SQLiteStoreTests {
     @Test func policyApprovalIsRecordedOnceAndAudited() async throws {
         let database = try TestDatabase()
         let store = database.store
-        try await store.commit(ChangeSet(created: [Self.entry()]))
+        try await store.apply(CatalogPlan(created: [Self.entry()]))
         let approval = Approval(by: "policy", at: Self.t0)
         let write = ObservationWrite(snapshot: Self.snapshot(Self.digestA, at: Self.t0), approveFor: "debian-bookworm-slim", approval: approval)
-        #expect(try await store.commit(ChangeSet(observations: [write])).approvalsAdded == 1)
-        #expect(try await store.commit(ChangeSet(observations: [write])).approvalsAdded == 0)
+        #expect(try await store.apply(CatalogPlan(observations: [write])).approvalsAdded == 1)
+        #expect(try await store.apply(CatalogPlan(observations: [write])).approvalsAdded == 0)
         #expect(try await store.approvals(of: "debian-bookworm-slim") == [Self.digestA: approval])
         let events = try await store.auditEvents(limit: 10)
         #expect(events.map(\.action) == ["digest.approve"])
@@ -133,7 +133,7 @@ struct SQLiteStoreTests {
     @Test func factsJoinTagsToEntriesAndChildrenToIndexes() async throws {
         let database = try TestDatabase()
         let store = database.store
-        try await store.commit(ChangeSet(created: [Self.entry()], observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
+        try await store.apply(CatalogPlan(created: [Self.entry()], observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
         let facts = try #require(try await store.facts(about: Self.digestA))
         #expect(facts.lineages.map(\.tag) == ["bookworm-slim"])
         #expect(facts.children.map(\.digest) == [Self.digestB])
