@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB, zlib
 # headers (ZIPFoundation, for OSV exports) and curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
-# registry, skopeo, htpasswd and openssl (real registries for the sync tests).
+# registry, skopeo, htpasswd and openssl (real registries for the sync tests), and PostgreSQL
+# (a throwaway server for the tests on the PostgreSQL store, scripts/postgres.sh).
 # Swift itself must already be on PATH.
 # Usage: scripts/setup.sh [--test]   (--test adds the tools the test suite uses)
 set -euo pipefail
@@ -13,7 +14,7 @@ fi
 
 packages=(libsqlite3-dev zlib1g-dev curl)
 if [[ ${1:-} == --test ]]; then
-  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver)
+  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver postgresql)
 fi
 
 missing=()

@@ -53,7 +53,7 @@ extension PlinthApplication {
     /// returns; the tests build their servers here too.
     public static func build(_ configuration: PlinthConfiguration) async throws -> (application: some ApplicationProtocol, catalog: Catalog) {
         let logger = configuration.logger
-        let catalog = Catalog(store: try Stores.open(configuration.store, logger: logger), now: configuration.now)
+        let catalog = Catalog(store: try await Stores.open(configuration.store, logger: logger), now: configuration.now)
         if let seed = configuration.seed, try await catalog.store.entries().isEmpty {
             let report = try await catalog.apply(seed)
             logger.info(

@@ -1,9 +1,15 @@
 import Foundation
 import GRDB
 
-/// The schema migrations: the numbered `migrations/NNNN_name.sql` files, embedded in
-/// the binary at build time, applied in order by GRDB's migrator, which records each.
+/// The schema migrations: the numbered `migrations/NNNN_name.sql` files (SQLite) and
+/// `migrations/postgres/NNNN_name.sql` (PostgreSQL, the same numbers saying the same thing),
+/// embedded in the binary at build time and applied in order: on SQLite by GRDB's migrator,
+/// which records each; on PostgreSQL by `PostgresStore.migrate`, in `plinth_migrations`.
 public enum Migrations {
+    public enum Backend: Sendable {
+        case sqlite, postgres
+    }
+
     public struct File: Sendable, Hashable {
         public var number: Int
         public var name: String
@@ -22,9 +28,37 @@ public enum Migrations {
         }
     }
 
-    /// The embedded migrations, in order.
-    public static func embedded() throws -> [File] {
-        try parse(EmbeddedFiles.files.mapValues { String(decoding: $0, as: UTF8.self) })
+    /// The embedded migrations of a backend, in order.
+    public static func embedded(backend: Backend = .sqlite) throws -> [File] {
+        let files = EmbeddedFiles.files.mapValues { String(decoding: $0, as: UTF8.self) }
+        switch backend {
+        case .sqlite:
+            return try parse(files.filter { !$0.key.contains("/") })
+        case .postgres:
+            let prefix = "postgres/"
+            return try parse(Dictionary(uniqueKeysWithValues: files.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) }))
+        }
+    }
+
+    /// The statements of a migration file, one by one (PostgreSQL's extended protocol takes one
+    /// statement a query): split at a `;` that ends a line outside a `$$` body; comment lines dropped.
+    static func statements(of sql: String) -> [String] {
+        var statements: [String] = []
+        var current: [Substring] = []
+        var inBody = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !inBody, trimmed.hasPrefix("--") || trimmed.isEmpty { continue }
+            current.append(line)
+            if line.components(separatedBy: "$$").count % 2 == 0 { inBody.toggle() }
+            if !inBody, trimmed.hasSuffix(";") {
+                statements.append(current.joined(separator: "\n"))
+                current = []
+            }
+        }
+        let rest = current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
     }
 
     static func parse(_ files: [String: String]) throws -> [File] {

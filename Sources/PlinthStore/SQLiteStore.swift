@@ -8,10 +8,7 @@ import Synchronization
 /// Opening it applies any migration not yet applied.
 public final class SQLiteStore: CatalogStore {
     let pool: DatabasePool
-    /// The store's version as this process last knew it, and when it last read it.
-    private let version = Mutex<(value: UInt64, checkedAt: ContinuousClock.Instant?, checking: Bool)>((0, nil, false))
-    /// How long another process's commit may go unseen by this one's caches.
-    static let versionCheckInterval: Duration = .seconds(1)
+    let version = StoreVersion(checkInterval: .seconds(1))
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String, logger: Logger = Logger(label: "plinth.store")) throws {
@@ -30,38 +27,21 @@ public final class SQLiteStore: CatalogStore {
     }
 
     /// The version of `store_version`: a commit here moves it at once; another process's
-    /// commit is read within `versionCheckInterval` (one caller reads, the others go on with
-    /// the version known).
+    /// commit is read within a second.
     public func generation() async -> UInt64 {
-        let now = ContinuousClock.now
-        let (known, check) = version.withLock { state -> (UInt64, Bool) in
-            if state.checking { return (state.value, false) }
-            if let at = state.checkedAt, now - at < Self.versionCheckInterval { return (state.value, false) }
-            state.checking = true
-            return (state.value, true)
-        }
-        guard check else { return known }
-        let read = try? await pool.read { db in try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") }
-        return version.withLock { state in
-            state.value = max(state.value, read.flatMap { $0 } ?? 0)
-            state.checkedAt = now
-            state.checking = false
-            return state.value
+        await version.current {
+            try? await pool.read { db in try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") } ?? nil
         }
     }
-
-    /// How many changes `store_changes` keeps.
-    static let changesKept: UInt64 = 4096
 
     /// Moves the store's version in the transaction of a change, recording what it touched;
     /// call `learn` with the result once it commits.
     static func bumpVersion(_ db: Database, scopes: Set<ChangeScope> = [.everything]) throws -> StoreChange {
         try db.execute(sql: "UPDATE store_version SET version = version + 1 WHERE id = 1")
         let version = try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") ?? 0
-        let text = scopes.contains(.everything) ? "*" : scopes.map(\.text).sorted().joined(separator: "\n")
-        try db.execute(sql: "INSERT INTO store_changes (version, scopes) VALUES (?, ?)", arguments: [version, text])
-        if version > changesKept {
-            try db.execute(sql: "DELETE FROM store_changes WHERE version <= ?", arguments: [version - changesKept])
+        try db.execute(sql: "INSERT INTO store_changes (version, scopes) VALUES (?, ?)", arguments: [version, StoreVersion.text(of: scopes)])
+        if version > StoreVersion.changesKept {
+            try db.execute(sql: "DELETE FROM store_changes WHERE version <= ?", arguments: [version - StoreVersion.changesKept])
         }
         return StoreChange(version: version, scopes: scopes.contains(.everything) ? [.everything] : scopes)
     }
@@ -69,21 +49,10 @@ public final class SQLiteStore: CatalogStore {
     public func changes(after version: UInt64, limit: Int) async throws -> [StoreChange] {
         // This process's own latest commits answer without a read, when they reach as far
         // as this process knows the store has gone.
-        let known = self.version.withLock { $0.value }
-        if let remembered = recent.withLock({ recent -> [StoreChange]? in
-            guard let first = recent.first, first.version <= version + 1, let last = recent.last, last.version >= known else { return nil }
-            return Array(recent.lazy.filter { $0.version > version }.prefix(limit))
-        }) {
-            return remembered
-        }
+        if let remembered = self.version.remembered(after: version, limit: limit) { return remembered }
         return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT version, scopes FROM store_changes WHERE version > ? ORDER BY version LIMIT ?", arguments: [version, limit])
-                .map { row in
-                    let text: String = row["scopes"]
-                    // An unreadable scope counts as everything: a cache then forgets too much, never too little.
-                    let scopes = text.split(separator: "\n").map { ChangeScope(text: $0) ?? .everything }
-                    return StoreChange(version: row["version"], scopes: Set(scopes))
-                }
+                .map { row in StoreVersion.change(version: row["version"], text: row["scopes"]) }
         }
     }
 
@@ -130,21 +99,7 @@ public final class SQLiteStore: CatalogStore {
         return scopes
     }
 
-    /// This process's latest commits, consecutive versions, newest last.
-    private let recent = Mutex<[StoreChange]>([])
-    static let recentKept = 1024
-
-    func learn(_ committed: StoreChange) {
-        recent.withLock { recent in
-            if let last = recent.last, last.version + 1 == committed.version {
-                recent.append(committed)
-                if recent.count > Self.recentKept { recent.removeFirst(recent.count - Self.recentKept) }
-            } else {
-                recent = [committed]
-            }
-        }
-        version.withLock { state in state.value = max(state.value, committed.version) }
-    }
+    func learn(_ committed: StoreChange) { version.learn(committed) }
 
     // MARK: Entries
 

@@ -53,12 +53,12 @@ public enum Stores {
         public var description: String
     }
 
-    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "plinth.store")) throws -> any CatalogStore {
+    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "plinth.store")) async throws -> any CatalogStore {
         switch location {
         case .sqlite(let path):
             return try SQLiteStore(path: path, logger: logger)
-        case .postgres:
-            throw Unavailable(description: "\(location): this build of Plinth keeps the catalog in SQLite only; PostgreSQL is not built yet")
+        case .postgres(let url):
+            return try await PostgresStore(url: url, logger: logger)
         }
     }
 }

@@ -58,7 +58,7 @@ struct Advisories: AsyncParsableCommand {
             defer { if let downloaded { try? FileManager.default.removeItem(at: downloaded) } }
             let files: [(name: String, data: Data)]
             do { files = try AdvisorySource.files(at: source) } catch { throw Failure(description: "\(error)") }
-            let catalog = try store.catalog()
+            let catalog = try await store.catalog()
             let outcome: AdvisoryImportOutcome
             do { outcome = try await catalog.importAdvisories(files) } catch let error as AdvisoryImportError { throw Failure(description: error.description) }
             if output.json {

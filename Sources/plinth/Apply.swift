@@ -33,7 +33,7 @@ struct Apply: AsyncParsableCommand {
 
     func run() async throws {
         let source = try CatalogSource.directory(directory)
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let report: ApplyReport
         do { report = try await catalog.apply(source, prune: prune) } catch let error as ApplyError { throw Invalid(error: error) }
         if output.json {

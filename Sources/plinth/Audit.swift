@@ -44,7 +44,7 @@ struct Changelog: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let items: [ChangelogItem]
         do { items = try await catalog.changelog(named: name) } catch let error as CatalogError { throw History.NotFound(description: error.description) }
         if output.json {

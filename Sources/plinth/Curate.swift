@@ -21,7 +21,7 @@ struct DigestArgument: ParsableArguments {
 
 /// Runs a decision and prints the digest's verdict afterwards.
 func decide(_ store: StoreOptions, _ digest: Digest, _ decision: (Catalog) async throws -> Void) async throws {
-    let catalog = try store.catalog()
+    let catalog = try await store.catalog()
     do { try await decision(catalog) } catch let error as CurationError { throw CurationFailure(description: error.description) }
     let answer = try await catalog.lookup(digest)
     Output.write("\(digest): \(answer.verdict.verdict.rawValue) — \(Catalog.reason(answer))")

@@ -88,7 +88,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let files = try dockerfiles.map { ($0, try readDockerfile($0)) }
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let policy = GatePolicy(allowUnpinnedTracked: allowUnpinnedTracked, minimumGrade: minGrade, failOnDeprecated: failOnDeprecated, failOnRebuildNeeded: failOnRebuild)
         var findings: [GateFinding]
         do {
@@ -177,7 +177,7 @@ struct Pin: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let args = try buildArgs.parsed()
         var changed = 0
         var results: [(String, PinResult)] = []

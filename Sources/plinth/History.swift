@@ -24,7 +24,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let view: ImageView
         let tags: [TagHistory]
         do { (view, tags) = try await catalog.history(named: name) } catch let error as CatalogError { throw NotFound(description: error.description) }

@@ -28,7 +28,7 @@ struct Lookup: AsyncParsableCommand {
     func run() async throws {
         let parsed: DigestOrReference
         do { parsed = try DigestOrReference(parsing: target) } catch { throw ValidationError(error.description) }
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let digest: Digest
         switch parsed {
         case .digest(let d): digest = d

@@ -49,7 +49,11 @@ protocol CommandLineFailure: Error, CustomStringConvertible {}
 
 /// Options every command that reads or writes the catalog takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Where the catalog is kept: a SQLite file, or sqlite:PATH (env PLINTH_DB).", valueName: "location"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where the catalog is kept: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL database (postgres://user@host[:port]/db[?sslmode=require]) (env PLINTH_DB).",
+            valueName: "location"))
     var db: String = ProcessInfo.processInfo.environment["PLINTH_DB"] ?? "./plinth.sqlite"
 
     func validate() throws {
@@ -57,15 +61,19 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store `--db` names, opened (and migrated): every command gets its store here.
-    func open(logger: Logger = Logger(label: "plinth.store")) throws -> any CatalogStore {
-        do { return try Stores.open(try StoreLocation(parsing: db), logger: logger) } catch let error as Stores.Unavailable {
-            throw ValidationError(error.description)
+    func open(logger: Logger = Logger(label: "plinth.store")) async throws -> any CatalogStore {
+        do { return try await Stores.open(try StoreLocation(parsing: db), logger: logger) } catch let error as Stores.Unavailable {
+            throw Unavailable(description: error.description)
         }
     }
 
     /// A catalog on the store `--db` names.
-    func catalog(logger: Logger = Logger(label: "plinth.store")) throws -> Catalog {
-        Catalog(store: try open(logger: logger))
+    func catalog(logger: Logger = Logger(label: "plinth.store")) async throws -> Catalog {
+        Catalog(store: try await open(logger: logger))
+    }
+
+    struct Unavailable: CommandLineFailure {
+        var description: String
     }
 }
 

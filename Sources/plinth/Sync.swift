@@ -76,7 +76,7 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         if let image, !CatalogEntry.isValidName(image) { throw ValidationError("'\(image)' is not an entry name") }
-        let catalog = try store.catalog()
+        let catalog = try await store.catalog()
         let client = try registry.makeClient()
         let json = output.json
         let outcomes: [TagSyncOutcome]

@@ -49,7 +49,7 @@ struct Token: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let catalog = try store.catalog()
+            let catalog = try await store.catalog()
             let expiry = (Self.lifetime(expires) ?? nil).map { Date().addingTimeInterval($0) }
             let token: AccessToken
             let record: TokenRecord

@@ -1,0 +1,425 @@
+import Foundation
+import PlinthCore
+import PostgresNIO
+
+extension PostgresRandomAccessRow {
+    /// The column's value; nil columns decode as Optional.
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+
+    func time(_ column: String) throws -> Date { try Timestamp.parse(value(column, as: String.self)) }
+
+    func optionalTime(_ column: String) throws -> Date? { try value(column, as: String?.self).map(Timestamp.parse) }
+
+    func digest(_ column: String) throws -> Digest { try Digest(parsing: value(column, as: String.self)) }
+}
+
+extension PostgresStore {
+    // MARK: Entries
+
+    public func entries() async throws -> [StoredEntry] {
+        try await rows("SELECT document, created_at, updated_at, revision FROM images ORDER BY name").map(Self.storedEntry)
+    }
+
+    public func entriesVersion() async throws -> String {
+        let row = try await row("SELECT count(*) AS n, max(updated_at) AS latest, coalesce(sum(revision), 0)::bigint AS revisions FROM images")
+        return "\(try row?.value("n", as: Int64.self) ?? 0) \(try row?.value("latest", as: String?.self) ?? "-") \(try row?.value("revisions", as: Int64.self) ?? 0)"
+    }
+
+    public func entry(named name: String) async throws -> StoredEntry? {
+        try await row("SELECT document, created_at, updated_at, revision FROM images WHERE name = \(name)").map(Self.storedEntry)
+    }
+
+    static func storedEntry(_ row: PostgresRandomAccessRow) throws -> StoredEntry {
+        let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data(try row.value("document", as: String.self).utf8))
+        return StoredEntry(entry: entry, createdAt: try row.time("created_at"), updatedAt: try row.time("updated_at"), revision: try row.value("revision"))
+    }
+
+    // MARK: Digests
+
+    public func facts(about digest: Digest) async throws -> DigestFacts? {
+        try await client.withConnection { connection in
+            guard let manifest = try await row("SELECT media_type FROM manifests WHERE digest = \(digest.description)", on: connection) else { return nil }
+            let tagRows = try await rows(
+                """
+                SELECT DISTINCT t.image_name, t.repository, t.tag, i.document
+                FROM observations o
+                JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                JOIN images i ON i.name = t.image_name
+                WHERE o.digest = \(digest.description)
+                ORDER BY t.image_name, t.tag
+                """, on: connection)
+            var lineages: [TagLineage] = []
+            var revocations: [Digest: Revocation] = [:]
+            for row in tagRows {
+                let image: String = try row.value("image_name")
+                let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data(try row.value("document", as: String.self).utf8))
+                var lineage = try await lineage(
+                    image: image, repository: try row.value("repository"), tag: try row.value("tag"), graceDays: entry.approval.graceDays, connection)
+                lineage.hold = try await holds(of: image, connection)[lineage.tag]
+                lineages.append(lineage)
+                for seen in lineage.digests where revocations[seen.digest] == nil {
+                    if let revocation = try await revocation(of: seen.digest, connection) { revocations[seen.digest] = revocation }
+                }
+            }
+            if let revocation = try await revocation(of: digest, connection) { revocations[digest] = revocation }
+            let span = try await row(
+                "SELECT min(first_seen) AS first, max(last_seen) AS last FROM observations WHERE digest = \(digest.description)", on: connection)
+            return DigestFacts(
+                digest: digest, mediaType: MediaType(try manifest.value("media_type", as: String.self)), lineages: lineages, revocations: revocations,
+                children: try await children(of: digest, connection), firstSeen: try span?.optionalTime("first"), lastSeen: try span?.optionalTime("last"))
+        }
+    }
+
+    func lineage(image: String, repository: String, tag: String, graceDays: Int, _ connection: PostgresConnection) async throws -> TagLineage {
+        let digests = try await rows(
+            """
+            SELECT o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                   min(a.approved_by) AS approved_by, min(a.approved_at) AS approved_at, min(a.reason) AS reason
+            FROM observations o
+            LEFT JOIN approvals a ON a.image_name = \(image) AND a.digest = o.digest
+            WHERE o.repository = \(repository) AND o.tag = \(tag)
+            GROUP BY o.digest
+            """, on: connection
+        ).map { row in
+            let approval: Approval? =
+                if let by = try row.value("approved_by", as: String?.self) {
+                    Approval(by: by, at: try row.time("approved_at"), reason: try row.value("reason"))
+                } else { nil }
+            return TagDigest(digest: try row.digest("digest"), firstSeen: try row.time("first_seen"), lastSeen: try row.time("last_seen"), approval: approval)
+        }
+        return TagLineage(image: image, repository: repository, tag: tag, graceDays: graceDays, digests: digests)
+    }
+
+    func revocation(of digest: Digest, _ connection: PostgresConnection) async throws -> Revocation? {
+        try await row("SELECT revoked_by, revoked_at, reason FROM revocations WHERE digest = \(digest.description)", on: connection).map {
+            Revocation(by: try $0.value("revoked_by"), at: try $0.time("revoked_at"), reason: try $0.value("reason"))
+        }
+    }
+
+    public func parents(of digest: Digest) async throws -> [ParentIndex] {
+        try await client.withConnection { try await parents(of: digest, $0) }
+    }
+
+    func parents(of digest: Digest, _ connection: PostgresConnection) async throws -> [ParentIndex] {
+        try await rows(
+            "SELECT index_digest, media_type, platform FROM index_children WHERE child_digest = \(digest.description) ORDER BY index_digest", on: connection
+        ).map { row in
+            ParentIndex(
+                index: try row.digest("index_digest"),
+                child: IndexChild(digest: digest, mediaType: MediaType(try row.value("media_type", as: String.self)), platform: try Platform(parsing: try row.value("platform"))))
+        }
+    }
+
+    public func children(of index: Digest) async throws -> [IndexChild] {
+        try await client.withConnection { try await children(of: index, $0) }
+    }
+
+    func children(of index: Digest, _ connection: PostgresConnection) async throws -> [IndexChild] {
+        try await rows(
+            "SELECT child_digest, media_type, platform FROM index_children WHERE index_digest = \(index.description) ORDER BY position", on: connection
+        ).map { row in
+            IndexChild(digest: try row.digest("child_digest"), mediaType: MediaType(try row.value("media_type", as: String.self)), platform: try Platform(parsing: try row.value("platform")))
+        }
+    }
+
+    // MARK: Tag history
+
+    static func observation(_ row: PostgresRandomAccessRow) throws -> TagObservation {
+        TagObservation(
+            repository: try row.value("repository"), tag: try row.value("tag"), digest: try row.digest("digest"), firstSeen: try row.time("first_seen"),
+            lastSeen: try row.time("last_seen"), source: try row.value("source"),
+            flags: try row.value("flags", as: String.self).split(separator: ",").map(String.init))
+    }
+
+    public func history(of image: String) async throws -> [TagObservation] {
+        try await rows(
+            """
+            SELECT o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE t.image_name = \(image)
+            ORDER BY o.tag, o.first_seen, o.id
+            """
+        ).map(Self.observation)
+    }
+
+    public func records(of images: [String]) async throws -> [String: EntryRecords] {
+        var result = Dictionary(images.map { ($0, EntryRecords()) }, uniquingKeysWith: { first, _ in first })
+        guard !images.isEmpty else { return result }
+        return try await client.withConnection { connection in
+            for row in try await rows(
+                """
+                SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
+                FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                WHERE t.image_name = ANY(\(images)) ORDER BY o.tag, o.first_seen, o.id
+                """, on: connection)
+            {
+                result[try row.value("image_name"), default: EntryRecords()].runs.append(try Self.observation(row))
+            }
+            for row in try await rows(
+                "SELECT image_name, digest, approved_by, approved_at, reason FROM approvals WHERE image_name = ANY(\(images))", on: connection)
+            {
+                result[try row.value("image_name"), default: EntryRecords()].approvals[try row.digest("digest")] = Approval(
+                    by: try row.value("approved_by"), at: try row.time("approved_at"), reason: try row.value("reason"))
+            }
+            for row in try await rows(
+                """
+                SELECT t.image_name, s.repository, s.tag, s.last_attempt_at, s.last_success_at, s.last_error, s.last_error_at
+                FROM tag_sync_state s JOIN image_tags t ON t.repository = s.repository AND t.tag = s.tag
+                WHERE t.image_name = ANY(\(images)) ORDER BY s.tag
+                """, on: connection)
+            {
+                result[try row.value("image_name"), default: EntryRecords()].syncStates.append(try Self.syncState(row))
+            }
+            for row in try await rows("SELECT image_name, tag, digest, held_by, held_at, reason FROM holds WHERE image_name = ANY(\(images))", on: connection) {
+                result[try row.value("image_name"), default: EntryRecords()].holds[try row.value("tag")] = Hold(
+                    digest: try row.digest("digest"), by: try row.value("held_by"), at: try row.time("held_at"), reason: try row.value("reason"))
+            }
+            return result
+        }
+    }
+
+    public func entriesWithUnapprovedRuns() async throws -> [String] {
+        try await rows(
+            """
+            SELECT DISTINCT t.image_name FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE NOT EXISTS (SELECT 1 FROM approvals a WHERE a.image_name = t.image_name AND a.digest = o.digest)
+            ORDER BY t.image_name
+            """
+        ).map { try $0.value("image_name") }
+    }
+
+    public func recentRuns(limit: Int, offset: Int) async throws -> [TrackedRun] {
+        try await rows(
+            """
+            SELECT o.id, t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags,
+                (SELECT p.digest FROM observations p
+                 WHERE p.repository = o.repository AND p.tag = o.tag AND (p.first_seen < o.first_seen OR (p.first_seen = o.first_seen AND p.id < o.id))
+                 ORDER BY p.first_seen DESC, p.id DESC LIMIT 1) AS previous
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            ORDER BY o.first_seen DESC, o.id DESC LIMIT \(limit) OFFSET \(offset)
+            """
+        ).map { row in
+            TrackedRun(
+                sequence: try row.value("id"), image: try row.value("image_name"), run: try Self.observation(row),
+                previous: try row.value("previous", as: String?.self).map(Digest.init(parsing:)))
+        }
+    }
+
+    public func currentRun(repository: String, tag: String) async throws -> TagObservation? {
+        try await row(
+            """
+            SELECT repository, tag, digest, first_seen, last_seen, source, flags FROM observations
+            WHERE repository = \(repository) AND tag = \(tag) ORDER BY first_seen DESC, id DESC LIMIT 1
+            """
+        ).map(Self.observation)
+    }
+
+    static func syncState(_ row: PostgresRandomAccessRow) throws -> SyncState {
+        SyncState(
+            repository: try row.value("repository"), tag: try row.value("tag"), lastAttemptAt: try row.time("last_attempt_at"),
+            lastSuccessAt: try row.optionalTime("last_success_at"), lastError: try row.value("last_error"), lastErrorAt: try row.optionalTime("last_error_at"))
+    }
+
+    public func syncStates(of image: String) async throws -> [SyncState] {
+        try await rows(
+            """
+            SELECT s.repository, s.tag, s.last_attempt_at, s.last_success_at, s.last_error, s.last_error_at
+            FROM tag_sync_state s JOIN image_tags t ON t.repository = s.repository AND t.tag = s.tag
+            WHERE t.image_name = \(image) ORDER BY s.tag
+            """
+        ).map(Self.syncState)
+    }
+
+    // MARK: Approvals, revocations, holds
+
+    public func approvals(of image: String) async throws -> [Digest: Approval] {
+        var result: [Digest: Approval] = [:]
+        for row in try await rows("SELECT digest, approved_by, approved_at, reason FROM approvals WHERE image_name = \(image)") {
+            result[try row.digest("digest")] = Approval(by: try row.value("approved_by"), at: try row.time("approved_at"), reason: try row.value("reason"))
+        }
+        return result
+    }
+
+    public func revocations() async throws -> [Digest: Revocation] {
+        var result: [Digest: Revocation] = [:]
+        for row in try await rows("SELECT digest, revoked_by, revoked_at, reason FROM revocations") {
+            result[try row.digest("digest")] = Revocation(by: try row.value("revoked_by"), at: try row.time("revoked_at"), reason: try row.value("reason"))
+        }
+        return result
+    }
+
+    public func holds(of image: String) async throws -> [String: Hold] {
+        try await client.withConnection { try await holds(of: image, $0) }
+    }
+
+    func holds(of image: String, _ connection: PostgresConnection) async throws -> [String: Hold] {
+        var result: [String: Hold] = [:]
+        for row in try await rows("SELECT tag, digest, held_by, held_at, reason FROM holds WHERE image_name = \(image)", on: connection) {
+            result[try row.value("tag")] = Hold(digest: try row.digest("digest"), by: try row.value("held_by"), at: try row.time("held_at"), reason: try row.value("reason"))
+        }
+        return result
+    }
+
+    // MARK: Contents
+
+    public func packages(of manifest: Digest) async throws -> [InstalledPackage] {
+        try await rows(
+            "SELECT type, name, version, arch, source_name, source_version FROM packages WHERE manifest_digest = \(manifest.description) ORDER BY name, arch"
+        ).map {
+            InstalledPackage(
+                type: try $0.value("type"), name: try $0.value("name"), version: try $0.value("version"), arch: try $0.value("arch"),
+                sourceName: try $0.value("source_name"), sourceVersion: try $0.value("source_version"))
+        }
+    }
+
+    public func manifestContent(_ digest: Digest) async throws -> Data? {
+        try await row("SELECT content FROM manifests WHERE digest = \(digest.description)")?.value("content", as: Data?.self)
+    }
+
+    public func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease? {
+        try await row("SELECT os_id, version_id, pretty_name FROM manifest_os WHERE manifest_digest = \(manifest.description)").map {
+            PackageDatabase.OSRelease(id: try $0.value("os_id"), versionID: try $0.value("version_id"), prettyName: try $0.value("pretty_name"))
+        }
+    }
+
+    public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
+        var result: [Digest: [Digest]] = [:]
+        for row in try await rows(
+            """
+            SELECT l.manifest_digest, l.diff_id FROM manifest_layers l
+            WHERE l.manifest_digest IN (SELECT manifest_digest FROM manifest_layers WHERE position = 0 AND diff_id = \(diffID.description))
+            ORDER BY l.manifest_digest, l.position
+            """)
+        {
+            result[try row.digest("manifest_digest"), default: []].append(try row.digest("diff_id"))
+        }
+        return result
+    }
+
+    // MARK: Advisories
+
+    public func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected] {
+        guard !ecosystems.isEmpty, !packages.isEmpty else { return [] }
+        let sequence = try await client.query(
+            """
+            SELECT p.advisory_id, p.ecosystem, p.package, p.affected, a.severity, a.score, a.published, a.summary
+            FROM advisory_packages p JOIN advisories a ON a.id = p.advisory_id
+            WHERE a.withdrawn IS NULL AND p.ecosystem = ANY(\(ecosystems)) AND p.package = ANY(\(Array(packages)))
+            """, logger: logger)
+        var result: [StoredAffected] = []
+        for try await (id, ecosystem, package, coded, severity, score, published, summary) in sequence.decode(
+            (String, String, String, String, String, Double?, String?, String?).self)
+        {
+            let (affected, listed) = AffectedCoding.decode(coded)
+            result.append(
+                StoredAffected(
+                    advisoryID: id, severity: AdvisorySeverity(rawValue: severity) ?? .unknown, score: score, published: published.flatMap(OSVRecord.date),
+                    summary: summary, ecosystem: ecosystem, package: package, affected: affected, listedVersions: listed))
+        }
+        return result
+    }
+
+    public func advisoryCount() async throws -> Int {
+        Int(try await row("SELECT count(*) AS n FROM advisories")?.value("n", as: Int64.self) ?? 0)
+    }
+
+    public func exceptions(of image: String) async throws -> [AdvisoryException] {
+        try await rows("SELECT * FROM advisory_exceptions WHERE image_name = \(image) ORDER BY advisory_id").map {
+            AdvisoryException(
+                image: try $0.value("image_name"), advisoryID: try $0.value("advisory_id"), reason: try $0.value("reason"), by: try $0.value("created_by"),
+                at: try $0.time("created_at"), expiresAt: try $0.time("expires_at"))
+        }
+    }
+
+    // MARK: Audit
+
+    static func auditEvent(_ row: PostgresRandomAccessRow) throws -> AuditEvent {
+        var event = AuditEvent(
+            at: try row.time("at"), actor: try row.value("actor"), action: try row.value("action"), subject: try row.value("subject"),
+            image: try row.value("image"), reason: try row.value("reason"), before: try row.value("before"), after: try row.value("after"),
+            detail: try row.value("detail"))
+        event.id = try row.value("id")
+        event.recordedAt = try row.value("at")
+        event.previousHash = try row.value("prev_hash")
+        event.hash = try row.value("hash")
+        return event
+    }
+
+    public func auditEvents(_ filter: AuditFilter, limit: Int) async throws -> [AuditEvent] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func add(_ condition: (String) -> String, _ value: (some PostgresDynamicTypeEncodable)?) {
+            guard let value else { return }
+            binds.append(value)
+            conditions.append(condition("$\(binds.count)"))
+        }
+        add({ "actor = \($0)" }, filter.actor)
+        add({ "subject = \($0)" }, filter.subject)
+        add({ "action = \($0)" }, filter.action)
+        add({ "at >= \($0)" }, filter.since.map(Timestamp.format))
+        add({ "at < \($0)" }, filter.until.map(Timestamp.format))
+        add({ "id < \($0)" }, filter.before)
+        if let prefixes = filter.actionPrefixes {
+            if prefixes.isEmpty {
+                conditions.append("false")
+            } else {
+                var alternatives: [String] = []
+                for prefix in prefixes {
+                    binds.append(prefix)
+                    alternatives.append("starts_with(action, $\(binds.count))")
+                }
+                conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
+            }
+        }
+        if let image = filter.image {
+            binds.append(image)
+            let n = "$\(binds.count)"
+            conditions.append(
+                """
+                (image = \(n) OR subject IN (SELECT o.digest FROM observations o
+                    JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag WHERE t.image_name = \(n))
+                 OR subject IN (SELECT c.child_digest FROM index_children c JOIN observations o ON o.digest = c.index_digest
+                    JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag WHERE t.image_name = \(n)))
+                """)
+        }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        binds.append(limit)
+        let sql = "SELECT * FROM audit_events \(clause) ORDER BY \(filter.byTime ? "at DESC, id DESC" : "id DESC") LIMIT $\(binds.count)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.auditEvent)
+    }
+
+    public func auditEvents(after id: Int64, limit: Int) async throws -> [AuditEvent] {
+        try await rows("SELECT * FROM audit_events WHERE id > \(id) ORDER BY id LIMIT \(limit)").map(Self.auditEvent)
+    }
+
+    // MARK: Tokens and webhooks
+
+    static func token(_ row: PostgresRandomAccessRow) throws -> TokenRecord {
+        guard let role = Role(rawValue: try row.value("role")) else { throw StoreError.conflict("token with unknown role") }
+        return TokenRecord(
+            id: try row.value("id"), name: try row.value("name"), role: role, secretHash: try row.value("secret_hash"), createdBy: try row.value("created_by"),
+            createdAt: try row.time("created_at"), expiresAt: try row.optionalTime("expires_at"), revokedAt: try row.optionalTime("revoked_at"))
+    }
+
+    public func token(id: String) async throws -> TokenRecord? {
+        try await row("SELECT * FROM tokens WHERE id = \(id)").map(Self.token)
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await rows("SELECT * FROM tokens ORDER BY name").map(Self.token)
+    }
+
+    public func webhookCursor(_ webhook: String) async throws -> Int64? {
+        try await row("SELECT last_event_id FROM webhook_cursors WHERE webhook = \(webhook)")?.value("last_event_id")
+    }
+
+    public func deliveries(of webhook: String) async throws -> [DeliveryAttempt] {
+        try await rows("SELECT * FROM webhook_deliveries WHERE webhook = \(webhook) ORDER BY id").map {
+            DeliveryAttempt(
+                webhook: try $0.value("webhook"), eventID: try $0.value("event_id"), attempt: try $0.value("attempt"), at: try $0.time("at"),
+                status: try $0.value("status"), error: try $0.value("error"))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server on 127.0.0.1 for tests and benchmarks, in its own cluster
+# (initdb + pg_ctl from Debian's `postgresql` package); nothing of the system's clusters is used.
+#   scripts/postgres.sh start DIR [PORT]   creates DIR's cluster if needed, starts it, prints its URL
+#   scripts/postgres.sh stop DIR           stops it (DIR stays; remove it to forget the data)
+# The server trusts connections from 127.0.0.1 as user `plinth` (no password: it lives only as
+# long as the run, on loopback). As root, it runs as the `postgres` system user, since
+# PostgreSQL refuses to run as root.
+set -euo pipefail
+command=${1:?usage: postgres.sh start|stop DIR [PORT]}
+dir=${2:?usage: postgres.sh start|stop DIR [PORT]}
+port=${3:-55432}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [[ -z $bin || ! -x $bin/pg_ctl ]]; then
+  echo "postgres.sh: PostgreSQL's server programs are missing (apt-get install postgresql, or scripts/setup.sh --test)" >&2
+  exit 2
+fi
+as_owner=()
+if [[ $(id -u) -eq 0 ]]; then as_owner=(runuser -u postgres --); fi
+
+case $command in
+  start)
+    mkdir -p "$dir"
+    [[ ${#as_owner[@]} -eq 0 ]] || chown postgres: "$dir"
+    if [[ ! -f $dir/PG_VERSION ]]; then
+      "${as_owner[@]}" "$bin/initdb" -D "$dir" -U plinth --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 || {
+        cat "$dir.initdb.log" >&2; exit 1; }
+    fi
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off" start >/dev/null
+    "${as_owner[@]}" "$bin/psql" -h 127.0.0.1 -p "$port" -U plinth -d postgres -qAt \
+      -c "SELECT 1 FROM pg_database WHERE datname = 'plinth'" | grep -q 1 ||
+      "${as_owner[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U plinth plinth
+    echo "postgres://plinth@127.0.0.1:$port/plinth"
+    ;;
+  stop)
+    [[ -f $dir/postmaster.pid ]] && "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+    ;;
+  *)
+    echo "postgres.sh: unknown command '$command' (start or stop)" >&2
+    exit 2
+    ;;
+esac
