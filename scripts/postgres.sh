@@ -4,7 +4,7 @@
 #   scripts/postgres.sh start DIR [PORT]   creates DIR's cluster if needed, starts it, prints its URL
 #   scripts/postgres.sh stop DIR           stops it (DIR stays; remove it to forget the data)
 # The server trusts connections from 127.0.0.1 as user `plinth` (no password: it lives only as
-# long as the run, on loopback). As root, it runs as the `postgres` system user, since
+# long as the run, on loopback). PLINTH_PG_FAST=1 turns off fsync (for tests). As root, it runs as the `postgres` system user, since
 # PostgreSQL refuses to run as root.
 set -euo pipefail
 command=${1:?usage: postgres.sh start|stop DIR [PORT]}
@@ -21,13 +21,18 @@ if [[ $(id -u) -eq 0 ]]; then as_owner=(runuser -u postgres --); fi
 case $command in
   start)
     mkdir -p "$dir"
-    [[ ${#as_owner[@]} -eq 0 ]] || chown postgres: "$dir"
+    if [[ ${#as_owner[@]} -gt 0 ]]; then
+      chown postgres: "$dir"
+      chmod o+x "$(dirname "$dir")"  # the server's user must reach its folder
+    fi
     if [[ ! -f $dir/PG_VERSION ]]; then
       "${as_owner[@]}" "$bin/initdb" -D "$dir" -U plinth --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 || {
         cat "$dir.initdb.log" >&2; exit 1; }
     fi
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c synchronous_commit=off" start >/dev/null
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300"
+    # PLINTH_PG_FAST=1 (the tests): no waiting for the disk; a crash of this server may lose data.
+    [[ ${PLINTH_PG_FAST:-} != 1 ]] || options+=" -c fsync=off -c synchronous_commit=off"
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 -o "$options" start >/dev/null
     "${as_owner[@]}" "$bin/psql" -h 127.0.0.1 -p "$port" -U plinth -d postgres -qAt \
       -c "SELECT 1 FROM pg_database WHERE datname = 'plinth'" | grep -q 1 ||
       "${as_owner[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U plinth plinth

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # The test suite: installs what it needs, fuzzes the REST API against its OpenAPI document
-# with schemathesis, drives the pages in headless Chromium, then runs every Swift test (Swift Testing).
+# with schemathesis, drives the pages in headless Chromium, then runs every Swift test (Swift
+# Testing) twice: on SQLite, and on PostgreSQL (a throwaway server on 127.0.0.1, stopped after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 swift build --build-tests
 scripts/api-fuzz.sh .build/debug/plinth
 scripts/browser-test.sh .build/debug/plinth
+
+echo "== Swift tests on SQLite"
 swift test --skip-build --disable-xctest
+
+pgdir=$(mktemp -d /tmp/plinth-test-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pgdir/data"; rm -rf "$pgdir"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+server=$(PLINTH_PG_FAST=1 scripts/postgres.sh start "$pgdir/data" "$port")
+echo "== Swift tests on PostgreSQL ($server)"
+PLINTH_TEST_STORE=postgres PLINTH_TEST_POSTGRES="${server%/plinth}/postgres" swift test --skip-build --disable-xctest

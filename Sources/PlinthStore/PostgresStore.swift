@@ -35,7 +35,11 @@ final class PostgresStore: CatalogStore {
         let configuration = try Self.configuration(url)
         self.logger = logger
         self.location = StoreLocation.postgres(url).description
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own messages at error level: a lost connection surfaces as the failure
+        // of the query that needed it, with its reason.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         running = Task { await client.run() }
         do {
@@ -148,6 +152,10 @@ final class PostgresStore: CatalogStore {
     func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as PostgresTransactionError {
+            // What failed inside the transaction (it was rolled back), as if thrown directly.
+            guard let inner = error.closureError ?? error.beginError ?? error.commitError else { throw error }
+            return try await mapErrors { throw inner }
         } catch let error as PSQLError {
             guard let state = error.serverInfo?[.sqlState] else { throw error }
             let constraint = error.serverInfo?[.constraintName] ?? ""

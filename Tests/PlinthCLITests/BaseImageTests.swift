@@ -29,7 +29,7 @@ struct BaseImageTests {
 
                 """
         ])
-        let db = dir.appendingPathComponent("plinth.sqlite").path
+        let db = try await TestBackend.newLocation(in: dir)
         #expect(try await PlinthBinary.run(["apply", dir.appendingPathComponent("catalog").path, "--db", db]).status == 0)
         let sync = try await PlinthBinary.run(["sync", "--db", db])
         #expect(sync.status == 0, "\(sync.stdout)\(sync.stderr)")

@@ -25,7 +25,7 @@ struct GateTests {
 
     static func setUp() async throws -> (db: String, dir: URL) {
         let dir = try Fixtures.directory(corpus)
-        let db = dir.appendingPathComponent("plinth.sqlite").path
+        let db = try await TestBackend.newLocation(in: dir)
         let seed = TestRegistries.repositoryRoot.appendingPathComponent("seed-data").path
         let apply = try await PlinthBinary.run(["apply", seed, "--db", db])
         #expect(apply.status == 0, "\(apply.stderr)")

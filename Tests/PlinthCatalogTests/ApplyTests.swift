@@ -9,7 +9,7 @@ import Testing
 @Suite("Catalog as code: apply")
 struct ApplyTests {
     @Test func seedCatalogAppliesOnceAndThenChangesNothing() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let first = try await catalog.apply(.embedded)
         #expect(first.created.count == 18)
@@ -25,7 +25,7 @@ struct ApplyTests {
     }
 
     @Test func everyChangeIsAuditedByItsFile() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let directory = try Fixtures.directory(["debian.yaml": Fixtures.entryYAML(name: "debian-slim")])
         _ = try await catalog.apply(try .directory(directory.path))
@@ -39,7 +39,7 @@ struct ApplyTests {
     }
 
     @Test func aBrokenFileAmongGoodOnesWritesNothingAndNamesFileLineAndField() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let broken = Fixtures.entryYAML(name: "broken-entry", repository: "docker.io/library/alpine", tags: ["3.22"])
             .replacingOccurrences(of: "approval: {policy: automatic, grace_days: 14}", with: "approval: {policy: automatic, grace_days: fourteen}")
@@ -71,7 +71,7 @@ struct ApplyTests {
         (Fixtures.entryYAML(name: "debian-slim").replacingOccurrences(of: "support: supported", with: "support: great"), 9, "workloads[0].support", "'great' is not one of"),
     ])
     func invalidFilesAreRejectedWithWhereAndWhat(_ text: String, _ line: Int, _ field: String?, _ message: String) async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let directory = try Fixtures.directory(["entry.yaml": text])
         do {
             _ = try await database.catalog().apply(try .directory(directory.path))
@@ -87,7 +87,7 @@ struct ApplyTests {
     }
 
     @Test func rulesAcrossFilesAreChecked() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let directory = try Fixtures.directory([
             "one.yaml": Fixtures.entryYAML(name: "debian-slim"),
             "two.yaml": Fixtures.entryYAML(name: "debian-slim-two"),  // same repository and tag
@@ -105,7 +105,7 @@ struct ApplyTests {
     }
 
     @Test func missingEntriesAreReportedAndRetiredOnlyWithPrune() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let both = try Fixtures.directory([
             "a.yaml": Fixtures.entryYAML(name: "debian-slim"),

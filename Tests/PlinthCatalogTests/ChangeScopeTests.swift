@@ -18,7 +18,7 @@ struct ChangeScopeTests {
         try await catalog.hold(image: "debian-bookworm-slim", tag: "bookworm-slim", at: index, actor: "token:test", reason: "scopes")
         try await catalog.revoke(amd64, actor: "token:test", reason: "scopes")
         try await database.store.recordSync(nil, attempt: SyncAttempt(repository: "docker.io/library/debian", tag: "x", at: Date(), error: nil))
-        let changes = try await SQLiteStore(path: database.path).changes(after: before, limit: 10)
+        let changes = try await database.openAgain().changes(after: before, limit: 10)
         #expect(changes.map(\.version) == [before + 1, before + 2])
         #expect(changes.first?.scopes == [.entry("debian-bookworm-slim")])
         let revoke = try #require(changes.last?.scopes)

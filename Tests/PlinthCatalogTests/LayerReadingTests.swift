@@ -24,7 +24,7 @@ struct LayerReadingTests {
     func sync(_ fixture: String, os: (String, String)) async throws -> (TestDatabase, Catalog, Digest) {
         let repository = "fixtures/\(fixture)-\(UUID().uuidString.lowercased().prefix(8))"
         try await registries.push(fixture, to: registries.anonymous, repository: repository, tag: "v1")
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let document = #"""
             {"name":"\#(fixture)","title":"Fixture","repository":"\#(registries.anonymous)/\#(repository)","tags":["v1"],"status":"approved",

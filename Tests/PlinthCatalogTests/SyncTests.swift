@@ -52,7 +52,7 @@ struct SyncTests {
     @Test(arguments: ["anonymous", "basic", "token"])
     func recordsExactlyTheDigestsSkopeoReads(flavour: String) async throws {
         let registry = flavour == "anonymous" ? registries.anonymous : flavour == "basic" ? registries.basic : registries.token
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let kinds = [
             ("oci-index", "linux/amd64, linux/arm64/v8"), ("oci-manifest", "linux/amd64"), ("docker-list", "linux/amd64, linux/arm64/v8"),
@@ -96,7 +96,7 @@ struct SyncTests {
     @Test func aMovedTagIsApprovedAndTheOldDigestSupersededUnderAutomaticPolicy() async throws {
         let repository = "fixtures/moving-\(UUID().uuidString.lowercased().prefix(8))"
         try await registries.push("amd64", to: registries.anonymous, repository: repository, tag: "latest")
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = Catalog(store: database.store)  // real clock: grace is measured from now
         let dir = try Fixtures.directory(["moving.yaml": entry("moving", "\(registries.anonymous)/\(repository)", tag: "latest", platforms: "linux/amd64")])
         _ = try await catalog.apply(try .directory(dir.path))
@@ -126,7 +126,7 @@ struct SyncTests {
     @Test func aMovedTagIsPendingUnderManualPolicy() async throws {
         let repository = "fixtures/manual-\(UUID().uuidString.lowercased().prefix(8))"
         try await registries.push("amd64", to: registries.anonymous, repository: repository, tag: "latest")
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = Catalog(store: database.store)
         let dir = try Fixtures.directory([
             "manual.yaml": entry("manual", "\(registries.anonymous)/\(repository)", tag: "latest", platforms: "linux/amd64", policy: "manual")
@@ -143,7 +143,7 @@ struct SyncTests {
     }
 
     @Test func aDroppedPlatformIsFlaggedAndNeverAutoApproved() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         // The entry promises s390x, which the fixture index does not have.
         let dir = try Fixtures.directory([
@@ -163,7 +163,7 @@ struct SyncTests {
     }
 
     @Test func anUnreachableRegistryFailsItsTagsAndLeavesEverythingElseAsItWas() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let good = entry("good", "\(registries.anonymous)/fixtures/oci-manifest", tag: "v1", platforms: "linux/amd64")
         _ = try await catalog.apply(try .directory(try Fixtures.directory(["good.yaml": good]).path))
@@ -192,7 +192,7 @@ struct SyncTests {
         defer { TestRegistries.kill(pid) }
         let tags = (1...5).map { "t\($0)" }
         for tag in tags { try await registries.push("amd64", to: address, repository: "fixtures/killed", tag: tag) }
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = Catalog(store: database.store)  // real clock: the tags that answer are seen later
         var file = entry("killed", "\(address)/fixtures/killed", tag: "t1", platforms: "linux/amd64")
         file = file.replacingOccurrences(of: #"tags: ["t1"]"#, with: "tags: [\(tags.joined(separator: ", "))]")
@@ -260,7 +260,7 @@ struct SyncTests {
         // Another registry: the helper says "not found", which is no credentials, not an error.
         #expect(try await credentials.credentials(for: "127.0.0.1:1") == nil)
 
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog()
         let file = entry("helped", "\(registries.basic)/fixtures/oci-manifest", tag: "v1", platforms: "linux/amd64")
         _ = try await catalog.apply(try .directory(try Fixtures.directory(["helped.yaml": file]).path))

@@ -19,7 +19,7 @@ struct APITests {
     /// The application as `plinth serve` builds it (the composition root), on a new SQLite
     /// file seeded with the built-in catalog, its clock at `Fixtures.now`.
     static func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = try TestDatabase()
+        let directory = try await TestDatabase()
         let (app, _) = try await PlinthApplication.build(
             PlinthConfiguration(store: .sqlite(path: directory.directory.appendingPathComponent("served.sqlite").path), now: { Fixtures.now }))
         try await app.test(.router, body)

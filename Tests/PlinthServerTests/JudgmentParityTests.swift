@@ -58,17 +58,17 @@ struct JudgmentParityTests {
 
     @Test func theCommandLineAndTheAPIGiveTheSameJudgmentForEveryInput() async throws {
         #expect(Self.inputs.count >= 40)
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog(now: Date())
         _ = try await catalog.apply(.embedded)
         let directory = try Fixtures.directory(["Dockerfile": Self.dockerfile])
         let file = directory.appendingPathComponent("Dockerfile").path
 
         // The command line: every input as an argument (after `--`), then the Dockerfile.
-        let cli = try await PlinthBinary.run(["check", "--db", database.path, "--json", "--"] + Self.inputs)
+        let cli = try await PlinthBinary.run(["check", "--db", database.location, "--json", "--"] + Self.inputs)
         #expect(cli.status == 2, "invalid inputs make it exit 2, after printing every judgment")
         let cliResults = try #require((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
-        let cliFile = try await PlinthBinary.run(["check", "--db", database.path, "--json", "--dockerfile", file])
+        let cliFile = try await PlinthBinary.run(["check", "--db", database.location, "--json", "--dockerfile", file])
         let fileResults = try #require((try JSONSerialization.jsonObject(with: Data(cliFile.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         #expect(fileResults.map { $0["source"] as? String } == ["\(file):2", "\(file):3", "\(file):4", "\(file):5"])
         let bases = fileResults.compactMap { $0["input"] as? String }

@@ -27,14 +27,14 @@ struct RevocationTests {
 
     @Test func aRevokedPlatformDigestIsRevokedEverywhereUntilTheRevocationIsLifted() async throws {
         // The CLI runs on the same database at the real time; the server stands at that time too.
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog(now: Date())
         _ = try await catalog.apply(.embedded)
         let curator = try await catalog.createToken(name: "alice", role: .curator, expires: nil, actor: "setup").0.description
         let reader = try await catalog.createToken(name: "bob", role: .reader, expires: nil, actor: "setup").0.description
         let admin = try await catalog.createToken(name: "root", role: .admin, expires: nil, actor: "setup").0.description
         let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
-        let db = database.path
+        let db = database.location
         let dockerfile = try Fixtures.directory(["Dockerfile": "FROM debian:trixie-slim\n"]).appendingPathComponent("Dockerfile").path
 
         try await app.test(.router) { client in
@@ -141,7 +141,7 @@ struct RevocationTests {
 
     @Test func theCommandLineRevokesAndLiftsToo() async throws {
         let (database, _) = try await TestDatabase.seeded()
-        let db = database.path
+        let db = database.location
         let missing = try await PlinthBinary.run(["revoke", "--db", db, Self.amd64])
         #expect(missing.status == 2)
         let revoke = try await PlinthBinary.run(["revoke", "--db", db, Self.amd64, "--reason", "bad build"])

@@ -17,7 +17,7 @@ import Testing
 struct SyncAPITests {
     @Test func aCuratorRunsSyncNowAndGetsEachTagsOutcome() async throws {
         let registries = try await TestRegistries.shared()
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = Catalog(store: database.store)
         let document = #"""
             {"name":"fixture","title":"Fixture","repository":"\#(registries.anonymous)/fixtures/oci-index","tags":["v1"],"status":"approved",
@@ -62,7 +62,7 @@ struct CheckImageAPITests {
         let suffix = UUID().uuidString.lowercased().prefix(8)
         try await registries.push("amd64", to: registries.anonymous, repository: "fixtures/apibase-\(suffix)", tag: "v1")
         try await registries.push("app", to: registries.anonymous, repository: "fixtures/apiapp-\(suffix)", tag: "v1")
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = Catalog(store: database.store)
         let document = #"""
             {"name":"api-base","title":"Base","repository":"\#(registries.anonymous)/fixtures/apibase-\#(suffix)","tags":["v1"],"status":"approved",

@@ -15,7 +15,7 @@ struct AuditChainTests {
     }
 
     @Test func eventsWrittenByTheStoreFormAChainThatVerifies() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         try await database.store.record((1...5).map(Self.event))
         try await database.store.record([Self.event(6)])
         let events = try await database.store.auditEvents(after: 0, limit: 100)
@@ -26,7 +26,7 @@ struct AuditChainTests {
     }
 
     @Test func everyKindOfTamperingIsCaughtAtTheFirstBadEvent() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         try await database.store.record((1...5).map(Self.event))
         let events = try await database.store.auditEvents(after: 0, limit: 100)
         var edited = events

@@ -2,18 +2,74 @@ import Foundation
 import PlinthCatalog
 import PlinthStore
 
-/// A fresh SQLite database on disk, with the production migrations, in its own temporary
-/// folder; removed when the value is released.
+/// The backend the suite runs on: `PLINTH_TEST_STORE=postgres` (with `PLINTH_TEST_POSTGRES`
+/// naming a server's maintenance database, e.g. postgres://plinth@127.0.0.1:55432/postgres)
+/// runs every test that touches storage on PostgreSQL; otherwise SQLite. scripts/test.sh runs
+/// the suite once on each.
+public enum TestBackend: String, Sendable {
+    case sqlite, postgres
+
+    public static let current: TestBackend = ProcessInfo.processInfo.environment["PLINTH_TEST_STORE"] == "postgres" ? .postgres : .sqlite
+
+    /// The server tests make their databases on.
+    public static var server: URL {
+        get throws {
+            guard let text = ProcessInfo.processInfo.environment["PLINTH_TEST_POSTGRES"], let url = URL(string: text) else {
+                throw TestBackendError(description: "PLINTH_TEST_STORE=postgres needs PLINTH_TEST_POSTGRES, a postgres:// URL (scripts/postgres.sh start prints one)")
+            }
+            return url
+        }
+    }
+
+    /// A new, empty database on the PostgreSQL test server; its URL.
+    public static func newPostgresDatabase() async throws -> String {
+        let server = try server
+        let name = "plinth_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20))"
+        let (ok, output) = try await TestRegistries.run("psql", [server.absoluteString, "-qAtc", "CREATE DATABASE \(name)"])
+        guard ok else { throw TestBackendError(description: "could not create a test database: \(output)") }
+        var components = URLComponents(url: server, resolvingAgainstBaseURL: false)!
+        components.path = "/\(name)"
+        return components.string!
+    }
+
+    /// Where a test's fresh catalog is kept, as `--db` takes it: a new file in `directory`, or a
+    /// new PostgreSQL database.
+    public static func newLocation(in directory: URL) async throws -> String {
+        switch current {
+        case .sqlite: directory.appendingPathComponent("plinth.sqlite").path
+        case .postgres: try await newPostgresDatabase()
+        }
+    }
+}
+
+public struct TestBackendError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A fresh database with the production migrations, on the suite's backend (`TestBackend`):
+/// a SQLite file in its own temporary folder (removed when the value is released), or a new
+/// PostgreSQL database on the test server.
 public final class TestDatabase: Sendable {
     public let directory: URL
-    public let path: String
-    public let store: SQLiteStore
+    /// Where it is, as `--db` takes it.
+    public let location: String
+    public let store: any CatalogStore
+    public var backend: TestBackend { TestBackend.current }
 
-    public init() throws {
+    public init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("plinth.sqlite").path
-        store = try SQLiteStore(path: path)
+        location = try await TestBackend.newLocation(in: directory)
+        store = try await Self.open(location)
+    }
+
+    /// Another store on the same database (another process's view of it).
+    public func openAgain() async throws -> any CatalogStore {
+        try await Self.open(location)
+    }
+
+    static func open(_ location: String) async throws -> any CatalogStore {
+        try await Stores.open(try StoreLocation(parsing: location))
     }
 
     deinit {
@@ -27,7 +83,7 @@ public final class TestDatabase: Sendable {
 
     /// A catalog loaded with the built-in seed catalog.
     public static func seeded(now: Date = Fixtures.now) async throws -> (TestDatabase, Catalog) {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let catalog = database.catalog(now: now)
         _ = try await catalog.apply(.embedded)
         return (database, catalog)

@@ -6,8 +6,10 @@ import Testing
 
 @testable import PlinthStore
 
-@Suite("SQLite store")
-struct SQLiteStoreTests {
+/// The store's contract, on the suite's backend (`TestBackend`: SQLite, or PostgreSQL when
+/// PLINTH_TEST_STORE=postgres): scripts/test.sh runs it on both.
+@Suite("Catalog store")
+struct CatalogStoreTests {
     static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
     static let digestA = try! Digest(parsing: "sha256:" + String(repeating: "a", count: 64))
     static let digestB = try! Digest(parsing: "sha256:" + String(repeating: "b", count: 64))
@@ -27,17 +29,48 @@ struct SQLiteStoreTests {
             seenAt: at, source: "test")
     }
 
-    @Test func migrationsAreAppliedInOrderAndRecorded() throws {
-        let database = try TestDatabase()
-        let applied = try database.store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+    @Test func migrationsAreAppliedInOrderAndRecorded() async throws {
+        let database = try await TestDatabase()
+        switch database.backend {
+        case .sqlite:
+            let store = try #require(database.store as? SQLiteStore)
+            let applied = try await store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+            }
+            #expect(applied == (try Migrations.embedded().map(\.name)))
+            #expect(applied.first == "0001_catalog")
+            let journal = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(journal == "wal")
+        case .postgres:
+            let store = try #require(database.store as? PostgresStore)
+            let applied = try await store.appliedMigrations()
+            #expect(applied == (try Migrations.embedded(backend: .postgres).map(\.name)))
         }
-        #expect(applied == (try Migrations.embedded().map(\.name)))
-        #expect(applied.first == "0001_catalog")
-        // Opening the same file again applies nothing new and keeps the data.
-        _ = try SQLiteStore(path: database.path)
-        let journal = try database.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        #expect(journal == "wal")
+        // The backends' migrations are numbered alike and say the same thing.
+        #expect(try Migrations.embedded(backend: .postgres).map(\.name) == (try Migrations.embedded(backend: .sqlite).map(\.name)))
+        // Opening the same database again applies nothing new and keeps the data.
+        try await database.store.apply(CatalogPlan(created: [Self.entry()]))
+        #expect(try await database.openAgain().entries().map(\.entry.name) == ["debian-bookworm-slim"])
+    }
+
+    @Test func migrationStatementsAreSplitOutsideFunctionBodies() {
+        let sql = """
+            -- a comment;
+            CREATE TABLE a (x TEXT);
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'no';
+            END;
+            $$;
+
+            INSERT INTO a VALUES ('y;')
+            """
+        #expect(
+            Migrations.statements(of: sql) == [
+                "CREATE TABLE a (x TEXT);",
+                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no';\nEND;\n$$;",
+                "INSERT INTO a VALUES ('y;')",
+            ])
     }
 
     @Test func migrationFilesMustBeNumberedInSequence() throws {
@@ -47,7 +80,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func entriesRoundTrip() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         let stored = try await database.store.entry(named: "debian-bookworm-slim")
         #expect(stored?.entry == Self.entry())
@@ -58,8 +91,8 @@ struct SQLiteStoreTests {
     /// version at most once a second, so within about a second on a quiet machine (the bound
     /// here is loose, for loaded CI machines; it catches a store that never looks again).
     @Test func anotherStoreOnTheDatabaseSeesACommit() async throws {
-        let database = try TestDatabase()
-        let other = try SQLiteStore(path: database.path)
+        let database = try await TestDatabase()
+        let other = try await database.openAgain()
         let before = await other.generation()
         try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         #expect(await database.store.generation() > before)  // at once where it was written
@@ -75,7 +108,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func creatingAnExistingEntryIsAlreadyExistsAndWritesNothing() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         let generation = await database.store.generation()
         await #expect(throws: StoreError.alreadyExists("an image with that name")) {
@@ -88,7 +121,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func aTagBelongsToOneEntry() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         try await database.store.apply(CatalogPlan(created: [Self.entry()]))
         await #expect(throws: StoreError.alreadyExists("a tag tracked by another entry")) {
             try await database.store.apply(CatalogPlan(created: [Self.entry("debian-copy")]))
@@ -96,7 +129,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func observationsFormRunsAndNeverRewriteHistory() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let store = database.store
         try await store.apply(CatalogPlan(created: [Self.entry()]))
         let day: TimeInterval = 86_400
@@ -117,7 +150,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func policyApprovalIsRecordedOnceAndAudited() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let store = database.store
         try await store.apply(CatalogPlan(created: [Self.entry()]))
         let approval = Approval(by: "policy", at: Self.t0)
@@ -131,7 +164,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func factsJoinTagsToEntriesAndChildrenToIndexes() async throws {
-        let database = try TestDatabase()
+        let database = try await TestDatabase()
         let store = database.store
         try await store.apply(CatalogPlan(created: [Self.entry()], observations: [.init(snapshot: Self.snapshot(Self.digestA, at: Self.t0))]))
         let facts = try #require(try await store.facts(about: Self.digestA))
