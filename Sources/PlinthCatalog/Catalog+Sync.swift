@@ -26,15 +26,39 @@ public struct TagSyncOutcome: Sendable, Hashable {
     }
 }
 
+/// What a scheduled sync did.
+public enum ScheduledSync: Sendable {
+    /// This process ran the pass (or finished one cut short).
+    case ran([TagSyncOutcome], resumed: Bool)
+    /// The pass is not due: one started within the interval.
+    case notDue
+    /// Another process (replica) is running it.
+    case elsewhere
+}
+
 extension Catalog {
+    /// The periodic sync pass, once per `interval` across every process on the store: under
+    /// the store's `sync` job lock, a pass runs when none started within the interval, and a
+    /// pass cut short (its process died) is finished, skipping the tags it already did.
+    public func scheduledSync(using client: RegistryClient, every interval: Duration, concurrency: Int = 16, logger: Logger) async throws -> ScheduledSync {
+        let outcome = try await store.exclusively("sync") { () -> ScheduledSync in
+            guard let run = try await self.store.claimRun(of: "sync", every: interval, now: self.now()) else { return .notDue }
+            let outcomes = try await self.sync(using: client, attemptedBefore: run.resumed ? run.startedAt : nil, concurrency: concurrency, logger: logger)
+            try await self.store.finishRun(run, at: self.now())
+            return .ran(outcomes, resumed: run.resumed)
+        }
+        return outcome ?? .elsewhere
+    }
+
     /// One sync pass (SPEC "Keeping digests current"): resolves every tracked tag of every
     /// entry not retired (or of `image` only), reads new digests' manifests, platform
     /// manifests and config blobs (each verified), records observations, applies each entry's
     /// approval policy, and flags index-only churn and dropped platforms for reviewers. A tag
     /// that fails keeps its last good digest and its error is recorded; the others go on.
-    /// `progress` is called once per tag as it finishes.
+    /// `progress` is called once per tag as it finishes. With `attemptedBefore`, only the tags
+    /// not attempted since then (finishing a pass another process began).
     public func sync(
-        using client: RegistryClient, image: String? = nil, concurrency: Int = 16, logger: Logger,
+        using client: RegistryClient, image: String? = nil, attemptedBefore: Date? = nil, concurrency: Int = 16, logger: Logger,
         progress: @escaping @Sendable (TagSyncOutcome) -> Void = { _ in }
     ) async throws -> [TagSyncOutcome] {
         var entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
@@ -42,7 +66,15 @@ extension Catalog {
             entries = entries.filter { $0.name == image }
             guard !entries.isEmpty else { throw CatalogError.imageNotFound(image) }
         }
-        let work = entries.flatMap { entry in entry.tags.map { (entry, $0) } }
+        var work = entries.flatMap { entry in entry.tags.map { (entry, $0) } }
+        if let attemptedBefore {
+            let records = try await store.records(of: entries.map(\.name))
+            var attempted = Set<String>()
+            for state in records.values.flatMap(\.syncStates) where state.lastAttemptAt >= attemptedBefore {
+                attempted.insert("\(state.repository):\(state.tag)")
+            }
+            work.removeAll { attempted.contains("\($0.0.repository):\($0.1)") }
+        }
         return await withTaskGroup(of: TagSyncOutcome.self) { group in
             var outcomes: [TagSyncOutcome] = []
             var next = 0

@@ -26,6 +26,14 @@ public actor SyncRunner {
     }
 
     /// One pass (of every entry, or of `image`); throws `Busy` if one is running.
+    /// The periodic pass, once per interval across replicas (`Catalog.scheduledSync`).
+    public func runScheduled(every interval: Duration, logger: Logger) async throws -> ScheduledSync {
+        guard !running else { throw Busy() }
+        running = true
+        defer { running = false }
+        return try await catalog.scheduledSync(using: client, every: interval, concurrency: concurrency, logger: logger)
+    }
+
     public func run(image: String? = nil, logger: Logger) async throws -> [TagSyncOutcome] {
         guard !running else { throw Busy() }
         running = true

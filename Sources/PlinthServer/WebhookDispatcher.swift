@@ -44,10 +44,23 @@ public struct WebhookDispatcher: Service {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         await withTaskGroup(of: Void.self) { group in
             for webhook in webhooks {
-                group.addTask { await cancelWhenGracefulShutdown { await self.deliver(to: webhook, http: http) } }
+                group.addTask { await cancelWhenGracefulShutdown { await self.deliverExclusively(to: webhook, http: http) } }
             }
         }
         try await http.shutdown()
+    }
+
+    /// Delivers to a webhook from one replica at a time: the one holding the webhook's job
+    /// lock; the others try again every poll interval (and take over when it dies).
+    func deliverExclusively(to webhook: Webhook, http: HTTPClient) async {
+        while !Task.isCancelled {
+            do {
+                _ = try await store.exclusively("webhook:\(webhook.name)") { await self.deliver(to: webhook, http: http) }
+            } catch {
+                logger.error("webhook delivery could not take its lock", metadata: ["webhook": "\(webhook.name)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
     }
 
     /// The delivery loop of one webhook, until cancelled.

@@ -449,6 +449,26 @@ public struct StoreChange: Hashable, Sendable {
     }
 }
 
+/// A run of a periodic job: when it started, and whether it resumes one cut short.
+public struct JobRun: Sendable, Hashable {
+    public var job: String
+    public var startedAt: Date
+    public var resumed: Bool
+
+    public init(job: String, startedAt: Date, resumed: Bool) {
+        self.job = job
+        self.startedAt = startedAt
+        self.resumed = resumed
+    }
+
+    /// Whether a run that last started at `started` (and finished, or not) is due again at `now`.
+    /// A small slack keeps a scheduler that wakes a moment early from waiting a whole interval more.
+    static func due(started: Date, now: Date, every interval: Duration) -> Bool {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        return now.timeIntervalSince(started) >= seconds - min(seconds / 10, 1)
+    }
+}
+
 /// Errors a store reports in domain terms; SQL never reaches a caller.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case alreadyExists(String)
@@ -504,6 +524,18 @@ public protocol CatalogStore: Sendable {
     func record(_ events: [AuditEvent]) async throws
     /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
     func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
+
+    // MARK: Jobs
+
+    /// Runs `body` only if no other process on this store is running the job `name`; nil when
+    /// one is. On PostgreSQL a session advisory lock, held on a connection of its own for the
+    /// run (a replica that dies lets go of it with its connection); on SQLite, one process.
+    func exclusively<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T?
+    /// Starts a run of a periodic job if one is due at `now` (none started within `interval`),
+    /// or resumes the latest when it never finished; nil when neither. Call it inside
+    /// `exclusively` for that job.
+    func claimRun(of job: String, every interval: Duration, now: Date) async throws -> JobRun?
+    func finishRun(_ run: JobRun, at: Date) async throws
 
     // MARK: Reads
 

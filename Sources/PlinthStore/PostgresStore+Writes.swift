@@ -492,4 +492,46 @@ extension PostgresStore {
             }
         }
     }
+
+    // MARK: Jobs
+
+    /// Advisory lock namespace of jobs (`plnt`); the job's name is hashed by the server.
+    static let jobLocks: Int32 = 0x706c_6e74
+
+    public func exclusively<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await client.withConnection { connection -> T? in
+            let got = try await row("SELECT pg_try_advisory_lock(\(Self.jobLocks), hashtext(\(name))) AS got", on: connection)?.value("got", as: Bool.self)
+            guard got == true else { return nil }
+            do {
+                let result = try await body()
+                _ = try await rows("SELECT pg_advisory_unlock(\(Self.jobLocks), hashtext(\(name)))", on: connection)
+                return result
+            } catch {
+                _ = try? await rows("SELECT pg_advisory_unlock(\(Self.jobLocks), hashtext(\(name)))", on: connection)
+                throw error
+            }
+        }
+    }
+
+    public func claimRun(of job: String, every interval: Duration, now: Date) async throws -> JobRun? {
+        try await client.withTransaction(logger: logger) { connection -> JobRun? in
+            if let row = try await row("SELECT started_at, finished_at FROM jobs WHERE name = \(job) FOR UPDATE", on: connection) {
+                let started = try row.time("started_at")
+                if try row.value("finished_at", as: String?.self) == nil { return JobRun(job: job, startedAt: started, resumed: true) }
+                guard JobRun.due(started: started, now: now, every: interval) else { return nil }
+            }
+            let at = Timestamp.format(now)
+            _ = try await rows(
+                """
+                INSERT INTO jobs (name, started_at, finished_at) VALUES (\(job), \(at), NULL)
+                ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL
+                """, on: connection)
+            return JobRun(job: job, startedAt: try Timestamp.parse(at), resumed: false)
+        }
+    }
+
+    public func finishRun(_ run: JobRun, at: Date) async throws {
+        _ = try await rows(
+            "UPDATE jobs SET finished_at = \(Timestamp.format(at)) WHERE name = \(run.job) AND started_at = \(Timestamp.format(run.startedAt))")
+    }
 }
