@@ -167,6 +167,8 @@ let package = Package(
             dependencies: [
                 "PlinthServer", "PlinthTestSupport", "PlinthStore", "PlinthCatalog", "PlinthCore", "PlinthRegistry",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

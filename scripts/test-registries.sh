@@ -5,8 +5,9 @@
 # (built offline, byte-reproducibly, by build-fixtures.py) pushed to each with skopeo.
 #
 # Usage: scripts/test-registries.sh start DIR [--owner PID]   start, push, write DIR/env
-#        scripts/test-registries.sh single DIR                one anonymous registry, empty;
-#                                                             prints "host:port pid" (for tests that kill it)
+#        scripts/test-registries.sh single DIR [--access-log] one anonymous registry, empty;
+#                                                             prints "host:port pid" (for tests that kill it);
+#                                                             --access-log logs each request to DIR/single/log
 #        scripts/test-registries.sh stop DIR                  stop everything started in DIR
 # With --owner, everything stops by itself once process PID has exited (the test run).
 #
@@ -32,6 +33,8 @@ if [[ $command == stop ]]; then stop; exit 0; fi
 [[ $command == start || $command == single ]] || { echo "unknown command '$command'" >&2; exit 2; }
 owner=""
 [[ ${3:-} == --owner ]] && owner=${4:?--owner needs a PID}
+access_log=disabled
+[[ ${3:-} == --access-log ]] && access_log=enabled
 
 for tool in docker-registry skopeo htpasswd openssl python3; do
   command -v "$tool" >/dev/null || { echo "test-registries: '$tool' is missing (scripts/setup.sh --test installs it)" >&2; exit 2; }
@@ -50,7 +53,7 @@ registry() { # name port [auth yaml]
   # logging costs the registry a quarter of its throughput.
   cat >"$dir/$name/config.yml" <<YAML
 version: 0.1
-log: {level: error, accesslog: {disabled: true}}
+log: {level: error, accesslog: {disabled: $([[ $access_log == enabled && $name == single ]] && echo false || echo true)}}
 storage:
   filesystem: {rootdirectory: $dir/$name/storage}
   delete: {enabled: true}

@@ -454,10 +454,13 @@ public struct JobRun: Sendable, Hashable {
     public var job: String
     public var startedAt: Date
     public var resumed: Bool
+    /// `started_at` exactly as stored (a time read back from text need not format to the same text).
+    var recordedStart: String
 
-    public init(job: String, startedAt: Date, resumed: Bool) {
+    init(job: String, recordedStart: String, resumed: Bool) throws {
         self.job = job
-        self.startedAt = startedAt
+        self.startedAt = try Timestamp.parse(recordedStart)
+        self.recordedStart = recordedStart
         self.resumed = resumed
     }
 

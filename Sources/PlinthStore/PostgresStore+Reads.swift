@@ -38,9 +38,12 @@ extension PostgresStore {
 
     // MARK: Digests
 
+    /// Read in a fixed number of queries however many tags saw the digest (one round trip
+    /// each: a query per tag showed at 40 tags).
     public func facts(about digest: Digest) async throws -> DigestFacts? {
         try await client.withConnection { connection in
             guard let manifest = try await row("SELECT media_type FROM manifests WHERE digest = \(digest.description)", on: connection) else { return nil }
+            // Every (entry, tag) whose tag pointed at this digest, with the entry's grace days.
             let tagRows = try await rows(
                 """
                 SELECT DISTINCT t.image_name, t.repository, t.tag, i.document
@@ -51,45 +54,54 @@ extension PostgresStore {
                 ORDER BY t.image_name, t.tag
                 """, on: connection)
             var lineages: [TagLineage] = []
-            var revocations: [Digest: Revocation] = [:]
+            var index: [String: Int] = [:]
             for row in tagRows {
                 let image: String = try row.value("image_name")
+                let tag: String = try row.value("tag")
                 let entry = try JSONDecoder().decode(CatalogEntry.self, from: Data(try row.value("document", as: String.self).utf8))
-                var lineage = try await lineage(
-                    image: image, repository: try row.value("repository"), tag: try row.value("tag"), graceDays: entry.approval.graceDays, connection)
-                lineage.hold = try await holds(of: image, connection)[lineage.tag]
-                lineages.append(lineage)
-                for seen in lineage.digests where revocations[seen.digest] == nil {
-                    if let revocation = try await revocation(of: seen.digest, connection) { revocations[seen.digest] = revocation }
+                index["\(image)\u{0}\(tag)"] = lineages.count
+                lineages.append(TagLineage(image: image, repository: try row.value("repository"), tag: tag, graceDays: entry.approval.graceDays, digests: []))
+            }
+            let images = Array(Set(lineages.map(\.image)))
+            if !lineages.isEmpty {
+                // Every digest those tags pointed at, with the entry's approval of it.
+                for row in try await rows(
+                    """
+                    SELECT t.image_name, o.tag, o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                           min(a.approved_by) AS approved_by, min(a.approved_at) AS approved_at, min(a.reason) AS reason
+                    FROM observations o
+                    JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+                    LEFT JOIN approvals a ON a.image_name = t.image_name AND a.digest = o.digest
+                    WHERE (t.repository, t.tag) IN (SELECT DISTINCT s.repository, s.tag FROM observations s WHERE s.digest = \(digest.description))
+                    GROUP BY t.image_name, o.tag, o.digest
+                    ORDER BY t.image_name, o.tag, min(o.first_seen)
+                    """, on: connection)
+                {
+                    guard let position = index["\(try row.value("image_name", as: String.self))\u{0}\(try row.value("tag", as: String.self))"] else { continue }
+                    let approval: Approval? =
+                        if let by = try row.value("approved_by", as: String?.self) {
+                            Approval(by: by, at: try row.time("approved_at"), reason: try row.value("reason"))
+                        } else { nil }
+                    lineages[position].digests.append(
+                        TagDigest(digest: try row.digest("digest"), firstSeen: try row.time("first_seen"), lastSeen: try row.time("last_seen"), approval: approval))
+                }
+                for row in try await rows("SELECT image_name, tag, digest, held_by, held_at, reason FROM holds WHERE image_name = ANY(\(images))", on: connection) {
+                    guard let position = index["\(try row.value("image_name", as: String.self))\u{0}\(try row.value("tag", as: String.self))"] else { continue }
+                    lineages[position].hold = Hold(
+                        digest: try row.digest("digest"), by: try row.value("held_by"), at: try row.time("held_at"), reason: try row.value("reason"))
                 }
             }
-            if let revocation = try await revocation(of: digest, connection) { revocations[digest] = revocation }
+            let seen = Array(Set([digest.description] + lineages.flatMap { $0.digests.map(\.digest.description) }))
+            var revocations: [Digest: Revocation] = [:]
+            for row in try await rows("SELECT digest, revoked_by, revoked_at, reason FROM revocations WHERE digest = ANY(\(seen))", on: connection) {
+                revocations[try row.digest("digest")] = Revocation(by: try row.value("revoked_by"), at: try row.time("revoked_at"), reason: try row.value("reason"))
+            }
             let span = try await row(
                 "SELECT min(first_seen) AS first, max(last_seen) AS last FROM observations WHERE digest = \(digest.description)", on: connection)
             return DigestFacts(
                 digest: digest, mediaType: MediaType(try manifest.value("media_type", as: String.self)), lineages: lineages, revocations: revocations,
                 children: try await children(of: digest, connection), firstSeen: try span?.optionalTime("first"), lastSeen: try span?.optionalTime("last"))
         }
-    }
-
-    func lineage(image: String, repository: String, tag: String, graceDays: Int, _ connection: PostgresConnection) async throws -> TagLineage {
-        let digests = try await rows(
-            """
-            SELECT o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
-                   min(a.approved_by) AS approved_by, min(a.approved_at) AS approved_at, min(a.reason) AS reason
-            FROM observations o
-            LEFT JOIN approvals a ON a.image_name = \(image) AND a.digest = o.digest
-            WHERE o.repository = \(repository) AND o.tag = \(tag)
-            GROUP BY o.digest
-            """, on: connection
-        ).map { row in
-            let approval: Approval? =
-                if let by = try row.value("approved_by", as: String?.self) {
-                    Approval(by: by, at: try row.time("approved_at"), reason: try row.value("reason"))
-                } else { nil }
-            return TagDigest(digest: try row.digest("digest"), firstSeen: try row.time("first_seen"), lastSeen: try row.time("last_seen"), approval: approval)
-        }
-        return TagLineage(image: image, repository: repository, tag: tag, graceDays: graceDays, digests: digests)
     }
 
     func revocation(of digest: Digest, _ connection: PostgresConnection) async throws -> Revocation? {

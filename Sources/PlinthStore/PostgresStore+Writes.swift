@@ -145,15 +145,17 @@ extension PostgresStore {
                 ON CONFLICT (manifest_digest) DO NOTHING
                 """, on: connection)
         }
-        for (manifest, packages) in snapshot.packages {
-            for package in packages {
-                _ = try await rows(
-                    """
-                    INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version)
-                    VALUES (\(manifest.description), \(package.type), \(package.name), \(package.version), \(package.arch), \(package.sourceName), \(package.sourceVersion))
-                    ON CONFLICT DO NOTHING
-                    """, on: connection)
-            }
+        for (manifest, packages) in snapshot.packages where !packages.isEmpty {
+            // One statement a manifest (its packages as one JSON value, read back as rows by the
+            // server): a seeded catalog's few thousand packages were a round trip each.
+            _ = try await rows(
+                """
+                INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version)
+                SELECT \(manifest.description), p.type, p.name, p.version, p.arch, p.source_name, p.source_version
+                FROM json_to_recordset(\(try Self.packageRows(packages))::json)
+                    AS p(type text, name text, version text, arch text, source_name text, source_version text)
+                ON CONFLICT DO NOTHING
+                """, on: connection)
         }
         let covered = try await rows(
             """
@@ -191,6 +193,18 @@ extension PostgresStore {
                 try await append(Curation.automaticApproval(digest, image: image, tag: snapshot.tag, approval), connection)
             }
         }
+    }
+
+    struct PackageRow: Encodable {
+        var type, name, version: String
+        var arch, source_name, source_version: String?
+    }
+
+    static func packageRows(_ packages: [InstalledPackage]) throws -> String {
+        let rows = packages.map {
+            PackageRow(type: $0.type, name: $0.name, version: $0.version, arch: $0.arch, source_name: $0.sourceName, source_version: $0.sourceVersion)
+        }
+        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
     }
 
     func record(_ attempt: SyncAttempt, _ connection: PostgresConnection) async throws {
@@ -516,9 +530,9 @@ extension PostgresStore {
     public func claimRun(of job: String, every interval: Duration, now: Date) async throws -> JobRun? {
         try await client.withTransaction(logger: logger) { connection -> JobRun? in
             if let row = try await row("SELECT started_at, finished_at FROM jobs WHERE name = \(job) FOR UPDATE", on: connection) {
-                let started = try row.time("started_at")
-                if try row.value("finished_at", as: String?.self) == nil { return JobRun(job: job, startedAt: started, resumed: true) }
-                guard JobRun.due(started: started, now: now, every: interval) else { return nil }
+                let run = try JobRun(job: job, recordedStart: try row.value("started_at"), resumed: true)
+                if try row.value("finished_at", as: String?.self) == nil { return run }
+                guard JobRun.due(started: run.startedAt, now: now, every: interval) else { return nil }
             }
             let at = Timestamp.format(now)
             _ = try await rows(
@@ -526,12 +540,12 @@ extension PostgresStore {
                 INSERT INTO jobs (name, started_at, finished_at) VALUES (\(job), \(at), NULL)
                 ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL
                 """, on: connection)
-            return JobRun(job: job, startedAt: try Timestamp.parse(at), resumed: false)
+            return try JobRun(job: job, recordedStart: at, resumed: false)
         }
     }
 
     public func finishRun(_ run: JobRun, at: Date) async throws {
         _ = try await rows(
-            "UPDATE jobs SET finished_at = \(Timestamp.format(at)) WHERE name = \(run.job) AND started_at = \(Timestamp.format(run.startedAt))")
+            "UPDATE jobs SET finished_at = \(Timestamp.format(at)) WHERE name = \(run.job) AND started_at = \(run.recordedStart)")
     }
 }

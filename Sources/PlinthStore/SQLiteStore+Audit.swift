@@ -153,16 +153,16 @@ extension SQLiteStore {
     public func claimRun(of job: String, every interval: Duration, now: Date) async throws -> JobRun? {
         try await pool.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT started_at, finished_at FROM jobs WHERE name = ?", arguments: [job]) {
-                let started = try Timestamp.parse(row["started_at"])
-                if row["finished_at"] as String? == nil { return JobRun(job: job, startedAt: started, resumed: true) }
-                guard JobRun.due(started: started, now: now, every: interval) else { return nil }
+                let run = try JobRun(job: job, recordedStart: row["started_at"], resumed: true)
+                if row["finished_at"] as String? == nil { return run }
+                guard JobRun.due(started: run.startedAt, now: now, every: interval) else { return nil }
             }
             try db.execute(
                 sql: """
                     INSERT INTO jobs (name, started_at, finished_at) VALUES (?, ?, NULL)
                     ON CONFLICT(name) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL
                     """, arguments: [job, Timestamp.format(now)])
-            return JobRun(job: job, startedAt: try Timestamp.parse(Timestamp.format(now)), resumed: false)
+            return try JobRun(job: job, recordedStart: Timestamp.format(now), resumed: false)
         }
     }
 
@@ -170,7 +170,7 @@ extension SQLiteStore {
         try await pool.write { db in
             try db.execute(
                 sql: "UPDATE jobs SET finished_at = ? WHERE name = ? AND started_at = ?",
-                arguments: [Timestamp.format(at), run.job, Timestamp.format(run.startedAt)])
+                arguments: [Timestamp.format(at), run.job, run.recordedStart])
         }
     }
 }

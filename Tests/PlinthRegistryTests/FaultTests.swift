@@ -235,8 +235,14 @@ struct FaultTests {
                 other.script("/storage/away", [.redirect(to: "https://\(address)/v2/test/repo/blobs/back")])
                 first.script("/v2/test/repo/blobs/back", [.blob([4, 5, 6])])
                 let client = Self.tlsClient(trusting: tls.certificate)
-                #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/away", authorization: "Bearer sekrit") == 200)
-                #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/here", authorization: "Bearer sekrit") == 200)
+                do {
+                    #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/away", authorization: "Bearer sekrit") == 200)
+                    #expect(try await Self.get(client, "https://\(address)/v2/test/repo/blobs/here", authorization: "Bearer sekrit") == 200)
+                } catch {
+                    // Shut down before the failure propagates (a client released unshut traps).
+                    try? await client.shutdown()
+                    throw error
+                }
                 try await client.shutdown()
             }
         }

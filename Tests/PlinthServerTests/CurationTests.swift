@@ -192,11 +192,38 @@ struct CurationTests {
     /// has exactly one event; the refused ones have none; the chain verifies.
     @Test func fiftyConcurrentWritesEqualSomeSerialOrder() async throws {
         let (database, catalog) = try await TestDatabase.seeded()
+        let writes = try await ConcurrentWrites.prepare(catalog)
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        let statuses = try await app.test(.live) { client in
+            try await writes.send { _, operation in
+                try await Self.send(client, operation.method, operation.path, token: writes.curator, body: operation.body).0.code
+            }
+        }
+        try await writes.check(statuses, store: database.store, catalog: catalog)
+    }
+}
+
+/// 50 approve, revoke, hold and release requests on one image, sent at once, and what must
+/// hold after: every answer is a success or a refusal of what did not apply then, each
+/// success has exactly one audit event and the refusals none, replaying the events in chain
+/// order on a model gives the store's final state, and the chain verifies.
+struct ConcurrentWrites: Sendable {
+    struct Operation: Sendable {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: String?
+    }
+
+    let curator: String
+    let digests: [Digest]
+    let operations: [Operation]
+
+    /// An entry `busy` whose tag pointed at ten digests (manual policy), three approved.
+    static func prepare(_ catalog: Catalog) async throws -> ConcurrentWrites {
         let curator = try await catalog.createToken(name: "alice", role: .curator, expires: nil, actor: "setup").0.description
-        _ = try await catalog.createImage(document: Data(Self.entryJSON(name: "busy", tags: ["t"]).utf8), actor: "setup", reason: nil)
-        // Ten digests the tag pointed at, one after the other (manual policy); three approved.
+        _ = try await catalog.createImage(document: Data(CurationTests.entryJSON(name: "busy", tags: ["t"]).utf8), actor: "setup", reason: nil)
         let digests = (1...10).map { Digest.compute(.sha256, of: Array("busy build \($0)".utf8)) }
-        try await database.store.apply(
+        try await catalog.store.apply(
             CatalogPlan(
                 observations: digests.enumerated().map { offset, digest in
                     ObservationWrite(
@@ -205,11 +232,6 @@ struct CurationTests {
                             seenAt: Fixtures.now.addingTimeInterval(Double(offset - 10) * 86_400), source: "test"))
                 }))
         for digest in digests.prefix(3) { try await catalog.approve(digest, image: "busy", actor: "setup", reason: "setup") }
-        struct Operation: Sendable {
-            var method: HTTPRequest.Method
-            var path: String
-            var body: String?
-        }
         var generator = SeededGenerator(seed: 20_261_127)
         let operations: [Operation] = (0..<50).map { n in
             let digest = digests[Int.random(in: 0..<digests.count, using: &generator)]
@@ -220,30 +242,38 @@ struct CurationTests {
             default: return Operation(method: .delete, path: "/v1/images/busy/tags/t/hold?reason=op-\(n)", body: nil)
             }
         }
-        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
-        let statuses = try await app.test(.live) { client in
-            try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status).self) { group in
-                for (n, operation) in operations.enumerated() {
-                    group.addTask {
-                        let (status, _, _) = try await Self.send(client, operation.method, operation.path, token: curator, body: operation.body)
-                        return (n, status)
-                    }
-                }
-                var statuses: [Int: HTTPResponse.Status] = [:]
-                for try await (n, status) in group { statuses[n] = status }
-                return statuses
-            }
-        }
-        // Every answer is success or a refusal of something that did not apply then.
-        #expect(statuses.values.allSatisfy { [.ok, .noContent, .conflict, .notFound].contains($0) }, "\(statuses)")
-        let succeeded = Set(statuses.filter { $0.value == .ok || $0.value == .noContent }.map(\.key))
+        return ConcurrentWrites(curator: curator, digests: digests, operations: operations)
+    }
 
-        let events = try await database.store.auditEvents(after: 0, limit: 10_000).filter { $0.reason?.hasPrefix("op-") == true }
+    /// Sends every operation at once; each one's HTTP status, by its number.
+    func send(_ one: @escaping @Sendable (Int, Operation) async throws -> Int) async throws -> [Int: Int] {
+        try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for (n, operation) in operations.enumerated() {
+                group.addTask { (n, try await one(n, operation)) }
+            }
+            var statuses: [Int: Int] = [:]
+            for try await (n, status) in group { statuses[n] = status }
+            return statuses
+        }
+    }
+
+    /// `everyKind`: that every kind of write succeeded at least once (the order the requests
+    /// arrive in decides which succeed; over three processes a release can be refused every time).
+    func check(_ statuses: [Int: Int], store: any CatalogStore, catalog: Catalog, everyKind: Bool = true) async throws {
+        // Every answer is success or a refusal of something that did not apply then.
+        #expect(statuses.values.allSatisfy { [200, 204, 409, 404].contains($0) }, "\(statuses)")
+        let succeeded = Set(statuses.filter { $0.value == 200 || $0.value == 204 }.map(\.key))
+
+        let events = try await store.auditEvents(after: 0, limit: 10_000).filter { $0.reason?.hasPrefix("op-") == true }
         let eventOps = events.compactMap { $0.reason.flatMap { Int($0.dropFirst(3)) } }
         #expect(eventOps.count == Set(eventOps).count, "an operation has more than one event")
         #expect(Set(eventOps) == succeeded)
         // Not vacuous: every kind of write got through at least once.
-        #expect(Set(events.map(\.action)) == ["digest.approve", "digest.revoke", "tag.hold", "tag.release"], "\(events.map(\.action))")
+        if everyKind {
+            #expect(Set(events.map(\.action)) == ["digest.approve", "digest.revoke", "tag.hold", "tag.release"], "\(events.map(\.action))")
+        } else {
+            #expect(Set(events.map(\.action)).count >= 3 && events.count >= 10, "\(events.map(\.action))")
+        }
 
         // Replay the events in chain order on a model: each must have applied to the state the
         // ones before it left, and the end state must be the store's.
@@ -271,10 +301,10 @@ struct CurationTests {
                 Issue.record("unexpected event \(event.action)")
             }
         }
-        #expect(Set(try await database.store.approvals(of: "busy").keys) == approved)
-        #expect(Set(try await database.store.revocations().keys).intersection(digests) == revoked)
-        #expect(try await database.store.holds(of: "busy")["t"]?.digest == held)
-        let all = try await database.store.auditEvents(limit: 100_000)
+        #expect(Set(try await store.approvals(of: "busy").keys) == approved)
+        #expect(Set(try await store.revocations().keys).intersection(digests) == revoked)
+        #expect(try await store.holds(of: "busy")["t"]?.digest == held)
+        let all = try await store.auditEvents(limit: 100_000)
         let head = try #require(all.first?.hash)
         #expect(try await catalog.verifyAudit() == .valid(events: all.count, head: head))
     }

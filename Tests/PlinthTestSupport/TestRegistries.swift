@@ -90,11 +90,19 @@ public struct TestRegistries: Sendable {
 
     /// One more anonymous registry, empty, of its own, for a test that kills it: its address and process id.
     public static func startSingle() async throws -> (address: String, pid: Int32) {
+        let (address, pid, _) = try await startSingle(accessLog: false)
+        return (address, pid)
+    }
+
+    /// One more anonymous registry, empty; with `accessLog`, every request it answers is a line
+    /// of the file at `log` (Apache's combined format: `"HEAD /v2/…/manifests/TAG HTTP/1.1" 200`).
+    public static func startSingle(accessLog: Bool) async throws -> (address: String, pid: Int32, log: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-registry-\(UUID().uuidString)").path
-        let (ok, output) = try await run(repositoryRoot.appendingPathComponent("scripts/test-registries.sh").path, ["single", directory])
+        let (ok, output) = try await run(
+            repositoryRoot.appendingPathComponent("scripts/test-registries.sh").path, ["single", directory] + (accessLog ? ["--access-log"] : []))
         let parts = output.split(whereSeparator: \.isWhitespace)
         guard ok, parts.count == 2, let pid = Int32(parts[1]) else { throw StartError(description: "scripts/test-registries.sh single failed: \(output)") }
-        return (String(parts[0]), pid)
+        return (String(parts[0]), pid, directory + "/single/log")
     }
 
     /// Kills a process with SIGKILL and waits until it has exited (its sockets are closed then).
