@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server on 127.0.0.1 for tests and benchmarks, in its own cluster
 # (initdb + pg_ctl from Debian's `postgresql` package); nothing of the system's clusters is used.
 #   scripts/postgres.sh start DIR [PORT]   creates DIR's cluster if needed, starts it, prints its URL
+#                                          (TLS on, with DIR/server.crt as the CA to trust)
 #   scripts/postgres.sh stop DIR           stops it (DIR stays; remove it to forget the data)
 # The server trusts connections from 127.0.0.1 as user `plinth` (no password: it lives only as
 # long as the run, on loopback). PLINTH_PG_FAST=1 turns off fsync (for tests). As root, it runs as the `postgres` system user, since
@@ -28,8 +29,14 @@ case $command in
     if [[ ! -f $dir/PG_VERSION ]]; then
       "${as_owner[@]}" "$bin/initdb" -D "$dir" -U plinth --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 || {
         cat "$dir.initdb.log" >&2; exit 1; }
+      # TLS for clients that ask (sslmode=require/verify-full): a self-signed certificate for
+      # 127.0.0.1, which is also its own CA ($dir/server.crt).
+      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$dir/server.key" -out "$dir/server.crt" 2>/dev/null
+      chmod 600 "$dir/server.key"
+      [[ ${#as_owner[@]} -eq 0 ]] || chown postgres: "$dir/server.key" "$dir/server.crt"
     fi
-    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300"
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
     # PLINTH_PG_FAST=1 (the tests): no waiting for the disk; a crash of this server may lose data.
     [[ ${PLINTH_PG_FAST:-} != 1 ]] || options+=" -c fsync=off -c synchronous_commit=off"
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 -o "$options" start >/dev/null

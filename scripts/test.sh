@@ -17,7 +17,7 @@ trap 'scripts/postgres.sh stop "$pgdir/data"; rm -rf "$pgdir"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 server=$(PLINTH_PG_FAST=1 scripts/postgres.sh start "$pgdir/data" "$port")
 echo "== Swift tests on PostgreSQL ($server)"
-export PLINTH_TEST_STORE=postgres PLINTH_TEST_POSTGRES="${server%/plinth}/postgres"
+export PLINTH_TEST_STORE=postgres PLINTH_TEST_POSTGRES="${server%/plinth}/postgres" PLINTH_TEST_POSTGRES_CA="$pgdir/data/server.crt"
 swift test --skip-build --disable-xctest --skip ReplicaTests
 # Three plinth serve replicas time what they see of each other: alone on the machine.
 echo "== Replicas on PostgreSQL"

@@ -174,3 +174,29 @@ struct CatalogStoreTests {
         #expect(try await store.facts(about: Self.digestB) == nil)
     }
 }
+
+/// The PostgreSQL store over TLS, as the URL asks: the test server (scripts/postgres.sh) offers
+/// TLS with a self-signed certificate, PLINTH_TEST_POSTGRES_CA.
+@Suite("PostgreSQL over TLS", .enabled(if: TestBackend.current == .postgres && ProcessInfo.processInfo.environment["PLINTH_TEST_POSTGRES_CA"] != nil))
+struct PostgresTLSTests {
+    static func url(_ query: String) async throws -> URL {
+        var components = URLComponents(string: try await TestBackend.newPostgresDatabase())!
+        components.query = query
+        return components.url!
+    }
+
+    static func encrypted(_ store: any CatalogStore) async throws -> Bool {
+        let store = try #require(store as? PostgresStore)
+        return try await store.row("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")?.value("ssl", as: Bool.self) ?? false
+    }
+
+    @Test func eachSSLModeDoesWhatItSays() async throws {
+        let ca = ProcessInfo.processInfo.environment["PLINTH_TEST_POSTGRES_CA"]!
+        #expect(try await Self.encrypted(try await Stores.open(.postgres(try await Self.url("sslmode=require")))))
+        #expect(try await Self.encrypted(try await Stores.open(.postgres(try await Self.url("sslmode=verify-full&sslrootcert=\(ca)")))))
+        #expect(try await !Self.encrypted(try await Stores.open(.postgres(try await Self.url("sslmode=disable")))))
+        // verify-full against a certificate no trusted root signed: refused, and said so.
+        await #expect(throws: Stores.Unavailable.self) { _ = try await Stores.open(.postgres(try await Self.url("sslmode=verify-full"))) }
+        await #expect(throws: Stores.Unavailable.self) { _ = try await Stores.open(.postgres(try await Self.url("sslmode=sometimes"))) }
+    }
+}
