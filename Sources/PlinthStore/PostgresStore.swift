@@ -43,6 +43,10 @@ final class PostgresStore: CatalogStore {
         self.client = client
         running = Task { await client.run() }
         do {
+            // One connection first, on its own: a refused login or certificate is reported at
+            // once and by name (the pool would keep retrying it in the background).
+            let probe = try await PostgresConnection.connect(configuration: try Self.probeConfiguration(url, configuration), id: 0, logger: background)
+            try await probe.close()
             try await migrate()
         } catch {
             running.cancel()
@@ -56,32 +60,46 @@ final class PostgresStore: CatalogStore {
         running.cancel()
     }
 
+    enum TLSMode { case disable, prefer, require }
+
+    /// What `sslmode` and `sslrootcert` ask for, as libpq reads them.
+    static func tls(_ url: URL) throws -> (TLSMode, TLSConfiguration) {
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        var settings = TLSConfiguration.makeClientConfiguration()
+        if let root = query["sslrootcert"] { settings.trustRoots = .file(root) }
+        switch query["sslmode"] ?? "prefer" {
+        case "disable":
+            return (.disable, settings)
+        case "allow", "prefer":
+            // As libpq: encrypt when the server offers it, without checking its certificate.
+            settings.certificateVerification = .none
+            return (.prefer, settings)
+        case "require":
+            settings.certificateVerification = query["sslrootcert"] == nil ? .none : .noHostnameVerification
+            return (.require, settings)
+        case "verify-ca":
+            settings.certificateVerification = .noHostnameVerification
+            return (.require, settings)
+        case "verify-full":
+            settings.certificateVerification = .fullVerification
+            return (.require, settings)
+        case let other:
+            throw Stores.Unavailable(description: "sslmode=\(other) is not one of disable, allow, prefer, require, verify-ca, verify-full")
+        }
+    }
+
     static func configuration(_ url: URL) throws -> PostgresClient.Configuration {
         guard let host = url.host, !host.isEmpty else { throw Stores.Unavailable(description: "a PostgreSQL URL needs a host") }
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        if let root = query["sslrootcert"] { tlsConfiguration.trustRoots = .file(root) }
-        let tls: PostgresClient.Configuration.TLS
-        switch query["sslmode"] ?? "prefer" {
-        case "disable":
-            tls = .disable
-        case "allow", "prefer":
-            // As libpq: encrypt when the server offers it, without checking its certificate.
-            tlsConfiguration.certificateVerification = .none
-            tls = .prefer(tlsConfiguration)
-        case "require":
-            tlsConfiguration.certificateVerification = query["sslrootcert"] == nil ? .none : .noHostnameVerification
-            tls = .require(tlsConfiguration)
-        case "verify-ca":
-            tlsConfiguration.certificateVerification = .noHostnameVerification
-            tls = .require(tlsConfiguration)
-        case "verify-full":
-            tlsConfiguration.certificateVerification = .fullVerification
-            tls = .require(tlsConfiguration)
-        case let other:
-            throw Stores.Unavailable(description: "sslmode=\(other) is not one of disable, allow, prefer, require, verify-ca, verify-full")
-        }
+        let (mode, settings) = try tls(url)
+        let tls: PostgresClient.Configuration.TLS =
+            switch mode {
+            case .disable: .disable
+            case .prefer: .prefer(settings)
+            case .require: .require(settings)
+            }
         let database = String(url.path.dropFirst())
         var configuration = PostgresClient.Configuration(
             host: host, port: url.port ?? 5432, username: url.user ?? "postgres", password: url.password?.removingPercentEncoding,
@@ -91,10 +109,27 @@ final class PostgresStore: CatalogStore {
         return configuration
     }
 
+    /// The same settings for one connection of its own.
+    static func probeConfiguration(_ url: URL, _ configuration: PostgresClient.Configuration) throws -> PostgresConnection.Configuration {
+        let (mode, settings) = try tls(url)
+        let tls: PostgresConnection.Configuration.TLS =
+            switch mode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: settings))
+            case .require: .require(try NIOSSLContext(configuration: settings))
+            }
+        var probe = PostgresConnection.Configuration(
+            host: configuration.host ?? "127.0.0.1", port: configuration.port ?? 5432, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: tls)
+        probe.options.connectTimeout = .init(configuration.options.connectTimeout)
+        return probe
+    }
+
     /// The server's message for an error, never the query's values.
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "could not connect (\(underlying))" }
             return "\(error.code)"
         }
         return "\(error)"
