@@ -42,17 +42,9 @@ extension PostgresStore {
     /// each: a query per tag showed at 40 tags).
     public func facts(about digest: Digest) async throws -> DigestFacts? {
         try await client.withConnection { connection in
-            guard let manifest = try await row("SELECT media_type FROM manifests WHERE digest = \(digest.description)", on: connection) else { return nil }
+            guard let manifest = try await rows(Prepared.ManifestType(digest.description), on: connection).first else { return nil }
             // Every (entry, tag) whose tag pointed at this digest, with the entry's grace days.
-            let tagRows = try await rows(
-                """
-                SELECT DISTINCT t.image_name, t.repository, t.tag, i.document
-                FROM observations o
-                JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
-                JOIN images i ON i.name = t.image_name
-                WHERE o.digest = \(digest.description)
-                ORDER BY t.image_name, t.tag
-                """, on: connection)
+            let tagRows = try await rows(Prepared.TagsThatSaw(digest.description), on: connection)
             var lineages: [TagLineage] = []
             var index: [String: Int] = [:]
             for row in tagRows {
@@ -65,17 +57,7 @@ extension PostgresStore {
             let images = Array(Set(lineages.map(\.image)))
             if !lineages.isEmpty {
                 // Every digest those tags pointed at, with the entry's approval of it.
-                for row in try await rows(
-                    """
-                    SELECT t.image_name, o.tag, o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
-                           min(a.approved_by) AS approved_by, min(a.approved_at) AS approved_at, min(a.reason) AS reason
-                    FROM observations o
-                    JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
-                    LEFT JOIN approvals a ON a.image_name = t.image_name AND a.digest = o.digest
-                    WHERE (t.repository, t.tag) IN (SELECT DISTINCT s.repository, s.tag FROM observations s WHERE s.digest = \(digest.description))
-                    GROUP BY t.image_name, o.tag, o.digest
-                    ORDER BY t.image_name, o.tag, min(o.first_seen)
-                    """, on: connection)
+                for row in try await rows(Prepared.Lineages(digest.description), on: connection)
                 {
                     guard let position = index["\(try row.value("image_name", as: String.self))\u{0}\(try row.value("tag", as: String.self))"] else { continue }
                     let approval: Approval? =
@@ -85,7 +67,7 @@ extension PostgresStore {
                     lineages[position].digests.append(
                         TagDigest(digest: try row.digest("digest"), firstSeen: try row.time("first_seen"), lastSeen: try row.time("last_seen"), approval: approval))
                 }
-                for row in try await rows("SELECT image_name, tag, digest, held_by, held_at, reason FROM holds WHERE image_name = ANY(\(images))", on: connection) {
+                for row in try await rows(Prepared.Holds(images), on: connection) {
                     guard let position = index["\(try row.value("image_name", as: String.self))\u{0}\(try row.value("tag", as: String.self))"] else { continue }
                     lineages[position].hold = Hold(
                         digest: try row.digest("digest"), by: try row.value("held_by"), at: try row.time("held_at"), reason: try row.value("reason"))
@@ -93,11 +75,10 @@ extension PostgresStore {
             }
             let seen = Array(Set([digest.description] + lineages.flatMap { $0.digests.map(\.digest.description) }))
             var revocations: [Digest: Revocation] = [:]
-            for row in try await rows("SELECT digest, revoked_by, revoked_at, reason FROM revocations WHERE digest = ANY(\(seen))", on: connection) {
+            for row in try await rows(Prepared.Revocations(seen), on: connection) {
                 revocations[try row.digest("digest")] = Revocation(by: try row.value("revoked_by"), at: try row.time("revoked_at"), reason: try row.value("reason"))
             }
-            let span = try await row(
-                "SELECT min(first_seen) AS first, max(last_seen) AS last FROM observations WHERE digest = \(digest.description)", on: connection)
+            let span = try await rows(Prepared.Span(digest.description), on: connection).first
             return DigestFacts(
                 digest: digest, mediaType: MediaType(try manifest.value("media_type", as: String.self)), lineages: lineages, revocations: revocations,
                 children: try await children(of: digest, connection), firstSeen: try span?.optionalTime("first"), lastSeen: try span?.optionalTime("last"))
@@ -115,9 +96,7 @@ extension PostgresStore {
     }
 
     func parents(of digest: Digest, _ connection: PostgresConnection) async throws -> [ParentIndex] {
-        try await rows(
-            "SELECT index_digest, media_type, platform FROM index_children WHERE child_digest = \(digest.description) ORDER BY index_digest", on: connection
-        ).map { row in
+        try await rows(Prepared.Parents(digest.description), on: connection).map { row in
             ParentIndex(
                 index: try row.digest("index_digest"),
                 child: IndexChild(digest: digest, mediaType: MediaType(try row.value("media_type", as: String.self)), platform: try Platform(parsing: try row.value("platform"))))
@@ -129,9 +108,7 @@ extension PostgresStore {
     }
 
     func children(of index: Digest, _ connection: PostgresConnection) async throws -> [IndexChild] {
-        try await rows(
-            "SELECT child_digest, media_type, platform FROM index_children WHERE index_digest = \(index.description) ORDER BY position", on: connection
-        ).map { row in
+        try await rows(Prepared.Children(index.description), on: connection).map { row in
             IndexChild(digest: try row.digest("child_digest"), mediaType: MediaType(try row.value("media_type", as: String.self)), platform: try Platform(parsing: try row.value("platform")))
         }
     }

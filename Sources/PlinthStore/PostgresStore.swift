@@ -6,7 +6,8 @@ import PostgresNIO
 import Synchronization
 
 /// The catalog on PostgreSQL, through postgres-nio's `PostgresClient` (a connection pool;
-/// every query is sent with its values bound, never spliced into the text). Several Plinth
+/// every query is sent with its values bound, never spliced into the text; the lookup path's
+/// statements are prepared once per connection, `Prepared`). Several Plinth
 /// replicas share one database:
 /// - every write transaction first takes one transaction-scoped advisory lock, so writers on
 ///   every replica run one at a time as on SQLite: the catalog's rules are judged on facts no
@@ -214,7 +215,7 @@ final class PostgresStore: CatalogStore {
 
     public func generation() async -> UInt64 {
         await version.current {
-            (try? await row("SELECT version FROM store_version WHERE id = 1")?["version"].decode(Int64.self)).flatMap { $0.map(UInt64.init) }
+            (try? await rows(Prepared.StoreVersion()).first?["version"].decode(Int64.self)).flatMap { $0.map(UInt64.init) }
         }
     }
 
