@@ -26,7 +26,7 @@ extension Catalog {
     /// Whether the audit chain verifies, kept until the store changes (the audit page asks
     /// on every view); `verifyAudit()` walks it now.
     public func auditVerification() async throws -> AuditChain.Verification {
-        try await cache.auditVerification.value(generation: await store.generation()) { try await verifyAudit() }
+        try await cache.auditVerification.value(generation: try await currentGeneration(), dependencies: .everything) { try await verifyAudit() }
     }
 
     /// Walks the whole audit chain, a batch at a time.

@@ -169,14 +169,17 @@ extension Catalog {
         try await view(stored, history: try await history(of: stored.entry))
     }
 
-    /// The views of several entries: those kept since the store last changed, and the
-    /// others from one read of their records.
+    /// The views of several entries: those kept since a change last touched them, and the
+    /// others from one read of their records. After a curator holds one entry's tag, a
+    /// list of a hundred entries judges that one again and reuses the other ninety-nine.
     func views(_ stored: [StoredEntry]) async throws -> [ImageView] {
-        let generation = await store.generation()
+        let generation = try await currentGeneration()
         let moment = now()
         var kept: [String: ImageView] = [:]
-        for entry in stored where entry.revision == cache.view(of: entry.entry.name, generation: generation, now: moment)?.stored.revision {
-            kept[entry.entry.name] = cache.view(of: entry.entry.name, generation: generation, now: moment)
+        for entry in stored {
+            if let view = cache.views.value(for: entry.entry.name, generation: generation, now: moment), view.stored.revision == entry.revision {
+                kept[entry.entry.name] = view
+            }
         }
         let missing = stored.filter { kept[$0.entry.name] == nil }
         let histories = missing.isEmpty ? [:] : try await histories(of: missing.map(\.entry))
@@ -187,8 +190,10 @@ extension Catalog {
                 continue
             }
             var validUntil = Date.distantFuture
-            let view = try await view(entry, history: histories[entry.entry.name] ?? [], validUntil: &validUntil)
-            cache.store(view, generation: generation, validUntil: validUntil)
+            // Made from the entry's own records and the answers of its current digests.
+            var dependencies = VerdictCache.Dependencies(entries: [entry.entry.name])
+            let view = try await view(entry, history: histories[entry.entry.name] ?? [], validUntil: &validUntil, dependencies: &dependencies)
+            cache.views.store(view, for: entry.entry.name, generation: generation, validUntil: validUntil, dependencies: dependencies)
             views.append(view)
         }
         return views
@@ -196,18 +201,23 @@ extension Catalog {
 
     func view(_ stored: StoredEntry, history: [TagHistory]) async throws -> ImageView {
         var validUntil = Date.distantFuture
-        return try await view(stored, history: history, validUntil: &validUntil)
+        var dependencies = VerdictCache.Dependencies()
+        return try await view(stored, history: history, validUntil: &validUntil, dependencies: &dependencies)
     }
 
-    /// An entry's view; `validUntil` becomes the earliest moment a grade or verdict in it may change by the clock.
-    func view(_ stored: StoredEntry, history: [TagHistory], validUntil: inout Date) async throws -> ImageView {
+    /// An entry's view; `validUntil` becomes the earliest moment a grade or verdict in it may
+    /// change by the clock, and `dependencies` gains what its current digests' answers were made from.
+    func view(
+        _ stored: StoredEntry, history: [TagHistory], validUntil: inout Date, dependencies: inout VerdictCache.Dependencies
+    ) async throws -> ImageView {
         var current: [CurrentDigest] = []
         for tag in history {
             var grade: HealthGrade?
             if let digest = tag.currentDigest {
                 let answer = try await lookup(digest)
                 grade = answer.health?.grade
-                validUntil = min(validUntil, [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture)
+                validUntil = min(validUntil, VerdictCache.validUntil(of: answer))
+                dependencies.formUnion(VerdictCache.dependencies(of: answer))
             }
             current.append(
                 CurrentDigest(
@@ -262,18 +272,20 @@ extension Catalog {
     /// images (its `total` still counts all), and only the cells kept are graded.
     public func matrix(cellsPerWorkload: Int? = nil) async throws -> SupportMatrix {
         guard let cellsPerWorkload else { return try await computeMatrix(cellsPerWorkload: nil).matrix }
-        let generation = await store.generation()
-        let moment = now()
-        if let kept = cache.pageMatrix.value(generation: generation, now: moment), kept.cells == cellsPerWorkload { return kept.matrix }
-        let (matrix, validUntil) = try await computeMatrix(cellsPerWorkload: cellsPerWorkload)
-        cache.pageMatrix.store((cellsPerWorkload, matrix), generation: generation, validUntil: validUntil)
+        let generation = try await currentGeneration()
+        if let kept = cache.pageMatrix.value(for: cellsPerWorkload, generation: generation, now: now()) { return kept }
+        let (matrix, validUntil, dependencies) = try await computeMatrix(cellsPerWorkload: cellsPerWorkload)
+        cache.pageMatrix.store(matrix, for: cellsPerWorkload, generation: generation, validUntil: validUntil, dependencies: dependencies)
         return matrix
     }
 
-    /// The matrix, and until when its grades hold by the clock.
-    func computeMatrix(cellsPerWorkload: Int?) async throws -> (matrix: SupportMatrix, validUntil: Date) {
+    /// The matrix, until when its grades hold by the clock, and what it was made from: the
+    /// entries' documents, and the views of the entries it grades (each kept on its own, so
+    /// that after a change only the entries it touched are judged again).
+    func computeMatrix(cellsPerWorkload: Int?) async throws -> (matrix: SupportMatrix, validUntil: Date, dependencies: VerdictCache.Dependencies) {
         var validUntil = Date.distantFuture
-        let all = try await entries().map(\.entry).filter { $0.status != .retired }
+        let stored = try await entries().filter { $0.entry.status != .retired }
+        let all = stored.map(\.entry)
         let workloads = Set(all.flatMap { $0.workloads.map(\.workload) }).sorted()
         var rows: [SupportMatrix.Row] = workloads.map { workload in
             let cells = all.compactMap { entry -> SupportMatrix.Cell? in
@@ -283,26 +295,27 @@ extension Catalog {
             return .init(workload: workload, images: cellsPerWorkload.map { Array(cells.prefix($0)) } ?? cells, total: cells.count)
         }
         let shown = Set(rows.flatMap { $0.images.map(\.image) })
-        let histories = try await histories(of: all.filter { shown.contains($0.name) })
+        // Each graded entry's first tag's current digest, from its view.
+        var dependencies = VerdictCache.Dependencies(entries: shown)
         var grades: [String: HealthGrade] = [:]
-        for entry in all where shown.contains(entry.name) {
-            if let tag = entry.tags.first, let digest = histories[entry.name]?.first(where: { $0.tag == tag })?.currentDigest {
-                let answer = try await lookup(digest)
-                grades[entry.name] = answer.health?.grade
-                validUntil = min(validUntil, [answer.verdict.changesAt, answer.health?.nextDrop].compactMap { $0 }.min() ?? .distantFuture)
-            }
+        for view in try await views(stored.filter { shown.contains($0.entry.name) }) {
+            guard let tag = view.entry.tags.first, let digest = view.current.first(where: { $0.tag == tag })?.digest else { continue }
+            let answer = try await lookup(digest)
+            grades[view.entry.name] = answer.health?.grade
+            validUntil = min(validUntil, VerdictCache.validUntil(of: answer))
+            dependencies.formUnion(VerdictCache.dependencies(of: answer))
         }
         for r in rows.indices {
             for c in rows[r].images.indices { rows[r].images[c].grade = grades[rows[r].images[c].image] }
         }
-        return (SupportMatrix(rows: rows), validUntil)
+        return (SupportMatrix(rows: rows), validUntil, dependencies)
     }
 
     /// Digests waiting for a curator's decision, by entry and tag: each tag run whose
     /// verdict is `pending`, with the tag's current digest it would replace. Kept until the
     /// store changes (the review page asks on every view).
     public func reviewQueue() async throws -> [PendingDigest] {
-        try await cache.reviewQueue.value(generation: await store.generation()) {
+        try await cache.reviewQueue.value(generation: try await currentGeneration(), dependencies: .init(everyEntry: true, everyDigest: true)) {
             var queue: [PendingDigest] = []
             let candidates = Set(try await store.entriesWithUnapprovedRuns())
             let waiting = try await entries().map(\.entry).filter { candidates.contains($0.name) }

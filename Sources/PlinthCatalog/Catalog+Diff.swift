@@ -45,10 +45,14 @@ extension Catalog {
     /// Compares two digests Plinth knows: platforms, packages per platform both have (in the
     /// OS's version order), and the advisories that affect each.
     public func diff(from: Digest, to: Digest) async throws -> DigestDiff {
-        let generation = await store.generation()
-        if let kept = cache.diff(from: from, to: to, generation: generation) { return kept }
+        let generation = try await currentGeneration()
+        let key = VerdictCache.DiffKey(from: from, to: to)
+        if let kept = cache.diffs.value(for: key, generation: generation, now: now()) { return kept }
         let diff = try await computeDiff(from: from, to: to)
-        cache.store(diff, from: from, to: to, generation: generation)
+        // Made from the two answers (their packages and advisories; an import touches everything).
+        var dependencies = VerdictCache.dependencies(of: try await lookup(from))
+        dependencies.formUnion(VerdictCache.dependencies(of: try await lookup(to)))
+        cache.diffs.store(diff, for: key, generation: generation, dependencies: dependencies)
         return diff
     }
 

@@ -34,8 +34,7 @@ extension Catalog {
     /// follows the index that lists it (the most favourable one, if several do).
     public func lookup(_ digest: Digest) async throws -> DigestAnswer {
         let moment = now()
-        let generation = await store.generation()
-        try await readChanges(through: generation)
+        let generation = try await currentGeneration()
         if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
         var considered = VerdictCache.Dependencies()
         var answer = try await computeAnswer(digest, now: moment, considered: &considered)
@@ -46,16 +45,27 @@ extension Catalog {
         return answer
     }
 
+    /// The store's generation, with the cache's change log read through it, so that values
+    /// kept before it are judged by what the changes since touched.
+    func currentGeneration() async throws -> UInt64 {
+        let generation = await store.generation()
+        try await readChanges(through: generation)
+        return generation
+    }
+
     /// Brings the cache's change log up to `generation`: one read of the store's change log
-    /// after a change, nothing otherwise.
+    /// after a change, nothing otherwise. Requests that find the log behind at once share
+    /// one read (the first starts it, the others wait for it) instead of each asking the store.
     func readChanges(through generation: UInt64) async throws {
         guard let through = cache.loggedThrough else {
             cache.record([], through: generation)
             return
         }
         guard through < generation else { return }
-        let changes = try await store.changes(after: through, limit: VerdictCache.ChangeLog.kept)
-        cache.record(changes.filter { $0.version <= generation }, through: generation)
+        try await cache.catchUp(to: generation) { [store] in
+            let changes = try await store.changes(after: through, limit: VerdictCache.ChangeLog.kept)
+            return changes.filter { $0.version <= generation }
+        }
     }
 
     /// The answer, and in `considered` every index and entry it was judged against (a
@@ -114,9 +124,9 @@ extension Catalog {
 
     /// The revocations that hold: those curators recorded, and each index that lists a
     /// revoked platform manifest (`VerdictRules.effectiveRevocations`). Revocations are few;
-    /// the map is kept until the store changes.
+    /// the map is kept until a digest's facts change.
     func revocationsInForce(now moment: Date) async throws -> [Digest: Revocation] {
-        try await cache.revocations.value(generation: await store.generation()) {
+        try await cache.revocations.value(generation: try await currentGeneration(), dependencies: .init(everyDigest: true)) {
             let recorded = try await store.revocations()
             var listings: [PlatformListing] = []
             for digest in recorded.keys {

@@ -18,11 +18,11 @@ public struct Catalog: Sendable {
 }
 
 extension Catalog {
-    /// Every entry, by name (retired ones included), kept until the store changes. Once
-    /// stale, the entries are decoded again only if the store's entries version moved (another
-    /// process may have written them).
+    /// Every entry, by name (retired ones included), kept until an entry's document changes
+    /// (a curator's decision or a sync leaves it). Once stale, the entries are decoded again
+    /// only if the store's entries version moved.
     public func entries() async throws -> [StoredEntry] {
-        try await cache.entries.value(generation: await store.generation()) {
+        try await cache.entries.value(generation: try await currentGeneration(), dependencies: .documents) {
             let version = try await store.entriesVersion()
             if let kept = cache.entries.last, kept.version == version { return kept }
             let entries = try await store.entries()

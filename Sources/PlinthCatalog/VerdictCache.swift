@@ -6,29 +6,17 @@ import Synchronization
 /// Recent lookup answers, so that the question CI asks thousands of times a day costs
 /// a dictionary read, and the other values lists and pages read on every request.
 ///
-/// An answer is reused while the store's generation is unchanged, and after a change that
-/// touched none of the entries and digests it was made from (`ChangeLog`, read from the
-/// store's `changes(after:)`, so changes by other processes count too). Other values are
-/// reused while the store's generation is unchanged: a commit in this process
-/// moves it at once, another process's commit within a second (`SQLiteStore.generation()`
-/// reads the database's version at most once a second). Before, values were refreshed
-/// every second in case another process had written, and at 2,000 entries that refresh
-/// (hundreds of answers, every entry decoded again) was most of a page's p99. An answer is
-/// never served past the moment its verdict changes by the clock (a grace period ending)
-/// or its health grade drops.
+/// Every value is kept with the store's generation it was made at and what it was made
+/// from (`Dependencies`: entries, digests, or every entry or digest). After later changes
+/// it is still served when none of them touched what it was made from (`ChangeLog`, read
+/// from the store's `changes(after:)`, so changes by other processes and replicas count
+/// too): a curator holding a Debian tag leaves Alpine's answers, its view in the lists and
+/// the entries' documents standing, and a list rebuilt after the change decodes and judges
+/// only the entry it touched. A value is never served past the moment it may change by the
+/// clock (a grace period ending, a health grade dropping, an exception expiring).
 final class VerdictCache: Sendable {
-    struct Slot: Sendable {
-        var generation: UInt64
-        /// When the verdict itself may change by the clock: never served past this.
-        var validUntil: Date
-        var answer: DigestAnswer
-        /// What the answer was made from: a change touching none of these leaves it standing.
-        var entries: Set<String>
-        var digests: Set<Digest>
-    }
-
     /// The changes the store committed, as far back as this process has read them, so that
-    /// an answer made before a change is kept when the change touched nothing it depends on.
+    /// a value made before a change is kept when the change touched nothing it depends on.
     struct ChangeLog: Sendable {
         /// The log covers every change after this version (nil until the first is known).
         var since: UInt64?
@@ -36,9 +24,9 @@ final class VerdictCache: Sendable {
         var changes: [StoreChange] = []
         static let kept = 4096
 
-        /// Whether any change after `from`, through `to`, touches what an answer was made
+        /// Whether any change after `from`, through `to`, touches what a value was made
         /// from; nil when the log does not cover them all.
-        func touches(from: UInt64, to: UInt64, entries: Set<String>, digests: Set<Digest>) -> Bool? {
+        func touches(from: UInt64, to: UInt64, _ dependencies: Dependencies) -> Bool? {
             guard let since, from >= since, to <= latest else { return nil }
             var low = changes.startIndex, high = changes.endIndex
             while low < high {
@@ -47,28 +35,144 @@ final class VerdictCache: Sendable {
             }
             for change in changes[low...] {
                 if change.version > to { break }
-                for scope in change.scopes {
-                    switch scope {
-                    case .everything: return true
-                    case .entry(let name) where entries.contains(name): return true
-                    case .digest(let digest) where digests.contains(digest): return true
-                    default: continue
-                    }
-                }
+                if dependencies.anyChange { return true }
+                for scope in change.scopes where dependencies.touched(by: scope) { return true }
             }
             return false
         }
     }
 
-    private let log = Mutex(ChangeLog())
+    /// What a kept value was made from: a change touching none of it leaves the value standing.
+    /// A change that may touch anything (`ChangeScope.everything`: an entry's document,
+    /// advisories) touches every value.
+    struct Dependencies: Sendable, Hashable {
+        var entries: Set<String> = []
+        var digests: Set<Digest> = []
+        /// Made from every entry's tags, approvals, holds or runs (a list over all of them).
+        var everyEntry = false
+        /// Made from every digest's facts (the revocations in force).
+        var everyDigest = false
+        /// Made from everything the store records, its audit log included.
+        var anyChange = false
+
+        /// Made only from the entries' documents (and advisories): a curator's decision or a
+        /// sync leaves it standing.
+        static let documents = Dependencies()
+        static let everything = Dependencies(anyChange: true)
+
+        func touched(by scope: ChangeScope) -> Bool {
+            switch scope {
+            case .everything: true
+            case .entry(let name): everyEntry || entries.contains(name)
+            case .digest(let digest): everyDigest || digests.contains(digest)
+            }
+        }
+
+        mutating func formUnion(_ other: Dependencies) {
+            entries.formUnion(other.entries)
+            digests.formUnion(other.digests)
+            everyEntry = everyEntry || other.everyEntry
+            everyDigest = everyDigest || other.everyDigest
+            anyChange = anyChange || other.anyChange
+        }
+    }
+
+    /// Values by key, each kept with the generation it was made at, until when the clock
+    /// lets it stand, and what it was made from.
+    final class Kept<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+        struct Slot: Sendable {
+            var generation: UInt64
+            var validUntil: Date
+            var value: Value
+            var dependencies: Dependencies
+        }
+
+        private let slots = Mutex<[Key: Slot]>([:])
+        private let journal: Journal
+        let capacity: Int
+
+        fileprivate init(_ journal: Journal, capacity: Int) {
+            self.journal = journal
+            self.capacity = capacity
+        }
+
+        /// The value kept for `key`, if nothing it was made from changed up to `generation`
+        /// and the clock has not passed its end.
+        func value(for key: Key, generation: UInt64, now: Date) -> Value? {
+            slots.withLock { slots in
+                guard var slot = slots[key], now < slot.validUntil else { return nil }
+                if slot.generation == generation { return slot.value }
+                // Made before later changes: still right if none of them touched what it was made from.
+                guard slot.generation < generation,
+                    journal.log.withLock({ $0.touches(from: slot.generation, to: generation, slot.dependencies) }) == false
+                else { return nil }
+                slot.generation = generation
+                slots[key] = slot
+                return slot.value
+            }
+        }
+
+        /// The value last kept for `key`, however stale.
+        func last(for key: Key) -> Value? { slots.withLock { $0[key]?.value } }
+
+        func store(_ value: Value, for key: Key, generation: UInt64, validUntil: Date = .distantFuture, dependencies: Dependencies) {
+            slots.withLock { slots in
+                if slots.count >= capacity, slots[key] == nil { slots.removeAll(keepingCapacity: true) }
+                slots[key] = Slot(generation: generation, validUntil: validUntil, value: value, dependencies: dependencies)
+            }
+        }
+    }
+
+    /// The key of a cache that keeps one value.
+    struct One: Hashable, Sendable {}
+
+    /// The change log every cache here reads.
+    final class Journal: Sendable {
+        let log = Mutex(ChangeLog())
+    }
+
+    private let journal = Journal()
 
     /// The version the change log has read through, or nil before it has a starting point.
-    var loggedThrough: UInt64? { log.withLock { $0.since == nil ? nil : $0.latest } }
+    var loggedThrough: UInt64? { journal.log.withLock { $0.since == nil ? nil : $0.latest } }
 
-    /// Starts the log at `version` (answers before it are not reused), or extends it with
-    /// the changes read after its latest; a gap restarts it.
+    static let capacity = 10_000
+
+    /// Lookup answers, by digest.
+    let answers: Kept<Digest, DigestAnswer>
+    /// Every entry's document, by name: lists, pages, check and pin filter it instead of
+    /// decoding every entry per request.
+    let entries: Kept<One, (version: String, entries: [StoredEntry], facets: Facets)>
+    /// Entries' views (lists and the catalog page), by name.
+    let views: Kept<String, ImageView>
+    /// The matrix the pages show, by the cells kept per workload.
+    let pageMatrix: Kept<Int, SupportMatrix>
+    /// The revocations in force.
+    let revocations: Kept<One, [Digest: Revocation]>
+    /// The digests waiting for a decision.
+    let reviewQueue: Kept<One, [PendingDigest]>
+    /// Whether the audit chain verifies (the audit page shows it).
+    let auditVerification: Kept<One, AuditChain.Verification>
+    /// Diffs between two digests (changelogs summarise every move).
+    let diffs: Kept<DiffKey, DigestDiff>
+
+    struct DiffKey: Hashable, Sendable { var from, to: Digest }
+
+    init() {
+        answers = Kept(journal, capacity: Self.capacity)
+        entries = Kept(journal, capacity: 1)
+        views = Kept(journal, capacity: Self.capacity)
+        pageMatrix = Kept(journal, capacity: 16)
+        revocations = Kept(journal, capacity: 1)
+        reviewQueue = Kept(journal, capacity: 1)
+        auditVerification = Kept(journal, capacity: 1)
+        diffs = Kept(journal, capacity: Self.capacity)
+    }
+
+    /// Starts the log at `version` (values made before it are not reused), or extends it
+    /// with the changes read after its latest; a gap restarts it.
     func record(_ changes: [StoreChange], through version: UInt64) {
-        log.withLock { log in
+        journal.log.withLock { log in
             guard log.since != nil else {
                 log = ChangeLog(since: version, latest: version)
                 return
@@ -92,76 +196,27 @@ final class VerdictCache: Sendable {
         }
     }
 
-    static let capacity = 10_000
-    private let slots = Mutex<[Digest: Slot]>([:])
+    /// The read of the store's changes under way, and the version it reads through.
+    private let reading = Mutex<(through: UInt64, task: Task<Void, any Error>)?>(nil)
 
-    /// Every entry's document, by name: lists, pages, check and pin filter it instead of
-    /// decoding every entry per request.
-    let entries = GenerationSlot<(version: String, entries: [StoredEntry], facets: Facets)>()
-    /// The matrix the pages show, until the generation moves or a grade in it may change by the clock.
-    let pageMatrix = GenerationSlot<(cells: Int, matrix: SupportMatrix)>()
-    /// The revocations in force.
-    let revocations = GenerationSlot<[Digest: Revocation]>()
-    /// The digests waiting for a decision.
-    let reviewQueue = GenerationSlot<[PendingDigest]>()
-    /// Whether the audit chain verifies (the audit page shows it).
-    let auditVerification = GenerationSlot<AuditChain.Verification>()
-    /// Diffs between two digests (changelogs summarise every move).
-    private let diffs = Mutex<[DiffKey: (generation: UInt64, value: DigestDiff)]>([:])
-
-    struct DiffKey: Hashable { var from, to: Digest }
-
-    /// Entries' views (lists and the catalog page), by name, until the generation moves or a
-    /// grade in them may change by the clock.
-    private let views = Mutex<[String: (generation: UInt64, validUntil: Date, value: ImageView)]>([:])
-
-    func view(of name: String, generation: UInt64, now: Date) -> ImageView? {
-        views.withLock { views in
-            guard let slot = views[name], slot.generation == generation, now < slot.validUntil else { return nil }
-            return slot.value
+    /// Records the changes `read` returns through `generation`, unless a read already under
+    /// way reaches as far: then waits for that one.
+    func catchUp(to generation: UInt64, read: @escaping @Sendable () async throws -> [StoreChange]) async throws {
+        let task = reading.withLock { underWay -> Task<Void, any Error> in
+            if let current = underWay, current.through >= generation { return current.task }
+            let task = Task { [self] in
+                defer { reading.withLock { if $0?.through == generation { $0 = nil } } }
+                record(try await read(), through: generation)
+            }
+            underWay = (generation, task)
+            return task
         }
-    }
-
-    func store(_ view: ImageView, generation: UInt64, validUntil: Date) {
-        views.withLock { views in
-            if views.count >= Self.capacity { views.removeAll(keepingCapacity: true) }
-            views[view.entry.name] = (generation, validUntil, view)
-        }
-    }
-
-    func diff(from: Digest, to: Digest, generation: UInt64) -> DigestDiff? {
-        diffs.withLock { diffs in
-            guard let slot = diffs[DiffKey(from: from, to: to)], slot.generation == generation else { return nil }
-            return slot.value
-        }
-    }
-
-    func store(_ diff: DigestDiff, from: Digest, to: Digest, generation: UInt64) {
-        diffs.withLock { diffs in
-            if diffs.count >= Self.capacity { diffs.removeAll(keepingCapacity: true) }
-            diffs[DiffKey(from: from, to: to)] = (generation, diff)
-        }
+        try await task.value
     }
 
     /// The cached answer, or nil when the caller must compute (and then `store`) it.
     func answer(for digest: Digest, generation: UInt64, now: Date) -> DigestAnswer? {
-        slots.withLock { slots in
-            guard var slot = slots[digest], now < slot.validUntil else { return nil }
-            if slot.generation == generation { return slot.answer }
-            // Made before later changes: still right if none of them touched what it was made from.
-            guard slot.generation < generation,
-                log.withLock({ $0.touches(from: slot.generation, to: generation, entries: slot.entries, digests: slot.digests) }) == false
-            else { return nil }
-            slot.generation = generation
-            slots[digest] = slot
-            return slot.answer
-        }
-    }
-
-    /// Entries and digests an answer was made from.
-    struct Dependencies: Sendable {
-        var entries: Set<String> = []
-        var digests: Set<Digest> = []
+        answers.value(for: digest, generation: generation, now: now)
     }
 
     /// What an answer depends on: the entries whose tags judged it (for a platform manifest,
@@ -172,46 +227,35 @@ final class VerdictCache: Sendable {
         if let index = answer.index { digests.insert(index) }
         for platform in answer.platforms { digests.insert(platform.digest) }
         if let revoked = answer.verdict.revocation?.manifest { digests.insert(revoked) }
-        return Dependencies(entries: Set(answer.verdict.standings.map(\.image)).union(considered.entries), digests: digests.union(considered.digests))
+        var dependencies = Dependencies(entries: Set(answer.verdict.standings.map(\.image)), digests: digests)
+        dependencies.formUnion(considered)
+        return dependencies
+    }
+
+    /// The first moment an answer may change by the clock: its verdict (a grace period
+    /// ending), its grade dropping, an exception expiring.
+    static func validUntil(of answer: DigestAnswer) -> Date {
+        [answer.verdict.changesAt, answer.health?.nextDrop, answer.health?.exceptionExpires].compactMap { $0 }.min() ?? .distantFuture
     }
 
     func store(_ answer: DigestAnswer, for digest: Digest, generation: UInt64, now: Date, considered: Dependencies = Dependencies()) {
-        let dependencies = Self.dependencies(of: answer, considered: considered)
-        let moments = [answer.verdict.changesAt, answer.health?.nextDrop, answer.health?.exceptionExpires]
-        let slot = Slot(
-            generation: generation, validUntil: moments.compactMap { $0 }.min() ?? .distantFuture,
-            answer: answer, entries: dependencies.entries, digests: dependencies.digests)
-        slots.withLock { slots in
-            if slots.count >= Self.capacity { slots.removeAll(keepingCapacity: true) }
-            slots[digest] = slot
-        }
+        answers.store(
+            answer, for: digest, generation: generation, validUntil: Self.validUntil(of: answer),
+            dependencies: Self.dependencies(of: answer, considered: considered))
     }
 }
 
-/// One value kept like an answer, while the store's generation is unchanged (and, if the
-/// value says so, until a moment: a grade that drops by the clock).
-final class GenerationSlot<Value: Sendable>: Sendable {
-    private let slot = Mutex<(generation: UInt64, validUntil: Date, value: Value)?>(nil)
-
-    func value(generation: UInt64, now: Date = .distantPast) -> Value? {
-        slot.withLock { slot in
-            guard let slot, slot.generation == generation, now < slot.validUntil else { return nil }
-            return slot.value
-        }
-    }
+extension VerdictCache.Kept where Key == VerdictCache.One {
+    func value(generation: UInt64, now: Date = .distantPast) -> Value? { value(for: .init(), generation: generation, now: now) }
 
     /// The value last kept, however stale.
-    var last: Value? { slot.withLock { $0?.value } }
+    var last: Value? { last(for: .init()) }
 
-    func store(_ value: Value, generation: UInt64, validUntil: Date = .distantFuture) {
-        slot.withLock { $0 = (generation, validUntil, value) }
-    }
-
-    /// The kept value, or `compute`'s (then kept).
-    func value(generation: UInt64, compute: () async throws -> Value) async rethrows -> Value {
+    /// The kept value, or `compute`'s (then kept, made from `dependencies`).
+    func value(generation: UInt64, dependencies: VerdictCache.Dependencies, compute: () async throws -> Value) async rethrows -> Value {
         if let kept = value(generation: generation) { return kept }
         let value = try await compute()
-        store(value, generation: generation)
+        store(value, for: .init(), generation: generation, dependencies: dependencies)
         return value
     }
 }

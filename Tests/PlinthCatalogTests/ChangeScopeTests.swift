@@ -29,6 +29,35 @@ struct ChangeScopeTests {
         #expect(!revoke.contains(.everything))
     }
 
+    /// Lists and the matrix keep what a change did not touch: after a hold on Debian's tag,
+    /// Alpine's view and the entries' documents are those kept before, Debian's view is made
+    /// again and shows the digest held, and the matrix, made again from the views, grades it.
+    @Test func listsForgetOnlyTheEntriesAChangeTouches() async throws {
+        let (_, catalog) = try await TestDatabase.seeded()
+        let earlier = try Digest(parsing: Fixtures.bookwormSlimEarlierIndex)
+        let before = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize).items
+        _ = try await catalog.matrix(cellsPerWorkload: 100)
+        try await catalog.hold(image: "debian-bookworm-slim", tag: "bookworm-slim", at: earlier, actor: "token:test", reason: "scopes")
+
+        let generation = try await catalog.currentGeneration()
+        let moment = catalog.now()
+        #expect(catalog.cache.views.value(for: "alpine-3-22", generation: generation, now: moment) != nil)
+        #expect(catalog.cache.views.value(for: "debian-bookworm-slim", generation: generation, now: moment) == nil)
+        #expect(catalog.cache.entries.value(generation: generation) != nil)
+        #expect(catalog.cache.pageMatrix.value(for: 100, generation: generation, now: moment) == nil)
+
+        let after = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize).items
+        #expect(after.map(\.entry.name) == before.map(\.entry.name))
+        for (old, new) in zip(before, after) where new.entry.name != "debian-bookworm-slim" {
+            #expect(old == new, "\(new.entry.name)")
+        }
+        let debian = try #require(after.first { $0.entry.name == "debian-bookworm-slim" })
+        #expect(debian.current.first { $0.tag == "bookworm-slim" }?.digest == earlier)
+        let cell = try await catalog.matrix(cellsPerWorkload: 100).rows.flatMap(\.images).first { $0.image == "debian-bookworm-slim" }
+        #expect(cell?.grade == (try await catalog.lookup(earlier)).health?.grade)
+        #expect(catalog.cache.pageMatrix.value(for: 100, generation: generation, now: catalog.now()) != nil)
+    }
+
     /// Answers kept across changes still change with every change that touches them: a hold
     /// (a rollback to the earlier digest), a revocation of a platform manifest and its lifting.
     @Test func lookupsSeeEveryChangeThatTouchesThem() async throws {

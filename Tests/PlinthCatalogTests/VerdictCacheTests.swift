@@ -86,12 +86,26 @@ struct VerdictCacheTests {
         #expect(cache.answer(for: digest, generation: 1, now: t0.addingTimeInterval(10)) == nil)
     }
 
-    @Test func aKeptValueLastsUntilTheGenerationMoves() async {
-        let slot = GenerationSlot<Int>()
-        #expect(await slot.value(generation: 1) { 10 } == 10)
-        #expect(await slot.value(generation: 1) { 11 } == 10)
-        #expect(await slot.value(generation: 2) { 12 } == 12)
-        #expect(slot.last == 12)
+    /// A value made from the entries' documents outlives curators' decisions and syncs; one
+    /// made from every entry's records goes with any entry's change; one made from everything
+    /// goes with any change at all (a token, which touches no answer, included).
+    @Test func aKeptValueGoesOnlyWithWhatItWasMadeFrom() async {
+        let cache = VerdictCache()
+        let documents = cache.revocations, everyEntry = cache.reviewQueue, everything = cache.auditVerification
+        cache.record([], through: 1)
+        #expect(await documents.value(generation: 1, dependencies: .documents) { [:] } == [:])
+        #expect(await everyEntry.value(generation: 1, dependencies: .init(everyEntry: true)) { [] } == [])
+        _ = await everything.value(generation: 1, dependencies: .everything) { .valid(events: 1, head: "h") }
+        cache.record([StoreChange(version: 2, scopes: [])], through: 2)
+        #expect(documents.value(generation: 2) != nil)
+        #expect(everyEntry.value(generation: 2) != nil)
+        #expect(everything.value(generation: 2) == nil)
+        cache.record([StoreChange(version: 3, scopes: [.entry("x"), .digest(digest)])], through: 3)
+        #expect(documents.value(generation: 3) != nil)
+        #expect(everyEntry.value(generation: 3) == nil)
+        cache.record([StoreChange(version: 4, scopes: [.everything])], through: 4)
+        #expect(documents.value(generation: 4) == nil)
+        #expect(documents.last == [:])
     }
 
     @Test func neverServedPastTheEndOfAGracePeriod() {
