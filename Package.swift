@@ -58,11 +58,15 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]
         ),
-        // OCI distribution client on AsyncHTTPClient.
+        // libzstd (Debian package libzstd-dev) for tar+zstd layers: no Swift zstd package is
+        // available to this project.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // OCI distribution client on AsyncHTTPClient; layer contents (GRDB reads rpm's SQLite databases).
         .target(
             name: "PlinthRegistry",
             dependencies: [
-                "PlinthCore",
+                "PlinthCore", "CZstd",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -136,7 +140,8 @@ let package = Package(
         .target(
             name: "PlinthTestSupport",
             dependencies: [
-                "PlinthCore", "PlinthStore", "PlinthCatalog",
+                "PlinthCore", "PlinthStore", "PlinthCatalog", "PlinthRegistry",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -38,21 +38,11 @@ snapshot = json.load(open("seed-data/snapshots/alpine_3.22.json"))["snapshots"][
 print(next(c["digest"] for c in snapshot["children"] if c["platform"] == "linux/amd64").split(":")[1])')
 wait_for "$alpine"
 echo 'wrk.headers["Accept"] = "application/json"' >"$work/json.lua"
-hold=$base/v1/images/debian-bookworm-slim/tags/bookworm-slim/hold
 earlier=sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
 
 writer() { # writes per second -> counts answers in $work/writes.txt until killed
-  local pause
-  pause=$(python3 -c "print(1 / $1)")
-  while true; do
-    curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-      -d "{\"digest\": \"$earlier\", \"reason\": \"benchmark\"}" "$hold" >>"$work/writes.txt"
-    sleep "$pause"
-    curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "Authorization: Bearer $token" "$hold?reason=benchmark" >>"$work/writes.txt"
-    sleep "$pause"
-  done
+  exec python3 benchmarks/curator-writes.py "$port" "$token" "$1" "$earlier" "$work/writes.txt"
 }
-
 
 wrk -t"$threads" -c"$connections" -d2s -s "$work/json.lua" "$alpine" >/dev/null  # warm-up
 wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/json.lua" "$alpine" >"$work/quiet.txt"

@@ -71,15 +71,7 @@ LUA
 
 earlier=sha256:abd67ffcfa541b485a3dff59865ab629aa048a6c613e639d36e7456b0b229241
 writer() { # port token writes-per-second -> answers in $work/writes-PORT.txt until killed
-  local hold=http://127.0.0.1:$1/v1/images/debian-bookworm-slim/tags/bookworm-slim/hold pause
-  pause=$(python3 -c "print(1 / $3)")
-  while true; do
-    curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
-      -d "{\"digest\": \"$earlier\", \"reason\": \"benchmark\"}" "$hold" >>"$work/writes-$1.txt"
-    sleep "$pause"
-    curl -s -o /dev/null -w '%{http_code}\n' -X DELETE -H "Authorization: Bearer $2" "$hold?reason=benchmark" >>"$work/writes-$1.txt"
-    sleep "$pause"
-  done
+  exec python3 benchmarks/curator-writes.py "$1" "$2" "$3" "$earlier" "$work/writes-$1.txt"
 }
 
 measure() { # name threads script port -> $work/NAME.txt

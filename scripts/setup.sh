@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB, zlib
-# headers (ZIPFoundation, for OSV exports) and curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
+# Installs what building and testing Plinth needs on Debian: SQLite headers for GRDB, zlib and zstd
+# headers (ZIPFoundation for OSV exports; zstd layers) and curl; with --test also Python's venv module (API fuzzer), and the CNCF distribution
 # registry, skopeo, htpasswd and openssl (real registries for the sync tests), and PostgreSQL
 # (a throwaway server for the tests on the PostgreSQL store, scripts/postgres.sh).
 # Swift itself must already be on PATH.
@@ -12,9 +12,9 @@ if ! command -v swift >/dev/null; then
   exit 2
 fi
 
-packages=(libsqlite3-dev zlib1g-dev curl)
+packages=(libsqlite3-dev zlib1g-dev libzstd-dev curl)
 if [[ ${1:-} == --test ]]; then
-  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver postgresql)
+  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver postgresql zstd rpm)
 fi
 
 missing=()

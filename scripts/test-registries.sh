@@ -36,7 +36,7 @@ owner=""
 access_log=disabled
 [[ ${3:-} == --access-log ]] && access_log=enabled
 
-for tool in docker-registry skopeo htpasswd openssl python3; do
+for tool in docker-registry skopeo htpasswd openssl python3 zstd; do
   command -v "$tool" >/dev/null || { echo "test-registries: '$tool' is missing (scripts/setup.sh --test installs it)" >&2; exit 2; }
 done
 

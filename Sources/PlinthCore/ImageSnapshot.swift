@@ -30,20 +30,30 @@ public struct InstalledPackage: Hashable, Sendable, Codable {
     public var arch: String?
     public var sourceName: String?
     public var sourceVersion: String?
+    /// rpm: the source rpm's file name, as the package's header records it.
+    public var sourceRPM: String?
+    /// rpm: the modularity label (`nodejs:18:8070020230306:ad008a3a`) of a package from a module stream.
+    public var module: String?
 
-    public init(type: String, name: String, version: String, arch: String?, sourceName: String?, sourceVersion: String?) {
+    public init(
+        type: String, name: String, version: String, arch: String?, sourceName: String?, sourceVersion: String?, sourceRPM: String? = nil,
+        module: String? = nil
+    ) {
         self.type = type
         self.name = name
         self.version = version
         self.arch = arch
         self.sourceName = sourceName
         self.sourceVersion = sourceVersion
+        self.sourceRPM = sourceRPM
+        self.module = module
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, name, version, arch
+        case type, name, version, arch, module
         case sourceName = "source_name"
         case sourceVersion = "source_version"
+        case sourceRPM = "source_rpm"
     }
 }
 

@@ -15,19 +15,15 @@ extension RegistryClient {
     /// Paths whose contents layer reading keeps.
     static func isWanted(_ path: String) -> Bool {
         path == "etc/os-release" || path == "usr/lib/os-release" || path == "var/lib/dpkg/status" || path == "lib/apk/db/installed"
-            || path.hasPrefix("var/lib/dpkg/status.d/")
+            || path.hasPrefix("var/lib/dpkg/status.d/") || RPMDatabase.isDatabase(path)
     }
-
-    /// RPM databases: only whether one is there matters (their packages are not read), so
-    /// their contents are not kept.
-    static func isRPMDatabase(_ path: String) -> Bool { path == "var/lib/rpm/rpmdb.sqlite" || path == "var/lib/rpm/Packages" }
 
     /// Reads an image's OS and packages from its layers (an image manifest's, in order): each
     /// layer streamed (at most `maxLayerBytes`, verified against its digest), decompressed
-    /// (gzip or plain tar; zstd is refused with a clear error), its whiteouts applied to the
-    /// layers below (`.wh.NAME` removes NAME, `.wh..wh..opq` empties its folder), then
-    /// `os-release` (following its symlink), dpkg's `status` and `status.d/*`, and apk's
-    /// `installed` read from the result.
+    /// (gzip, zstd or plain tar), its whiteouts applied to the layers below (`.wh.NAME`
+    /// removes NAME, `.wh..wh..opq` empties its folder), then `os-release` (following its
+    /// symlink), dpkg's `status` and `status.d/*`, apk's `installed` and the rpm database
+    /// (`RPMDatabase`) read from the result.
     public func contents(registry: String, path: String, layers: [Descriptor], logger: Logger) async throws -> ImageContents {
         var files: [String: TarReader.Entry] = [:]
         for layer in layers {
@@ -46,7 +42,7 @@ extension RegistryClient {
             }
             for entry in entries where !(entry.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
                 if entry.kind == .directory { continue }
-                if Self.isWanted(entry.path) || Self.isRPMDatabase(entry.path) {
+                if Self.isWanted(entry.path) {
                     files[entry.path] = entry
                 } else {
                     files[entry.path] = nil
@@ -64,7 +60,14 @@ extension RegistryClient {
         if let installed = files["lib/apk/db/installed"]?.data {
             contents.packages += PackageDatabase.apkInstalled(String(decoding: installed, as: UTF8.self))
         }
-        if files.keys.contains(where: Self.isRPMDatabase) { contents.notes.append("rpm packages not read") }
+        // One rpm database: the newest layout's, then the newest backend's (rpm converts, and
+        // an image may keep the old file beside the new).
+        let rpm = RPMDatabase.folders.lazy.flatMap { folder in RPMDatabase.files.lazy.map { folder + "/" + $0 } }.first { files[$0]?.data != nil }
+        if let rpm, let data = files[rpm]?.data {
+            let read = RPMDatabase.packages(path: rpm, data: data)
+            contents.packages += read.packages
+            if let note = read.note { contents.notes.append(note) }
+        }
         return contents
     }
 
@@ -83,24 +86,27 @@ extension RegistryClient {
     /// One layer's tar entries (wanted files with their contents).
     func layerEntries(registry: String, path: String, layer: Descriptor, logger: Logger) async throws -> [TarReader.Entry] {
         let type = layer.mediaType.rawValue
-        let gzip = type.hasSuffix("gzip")
-        guard gzip || type.hasSuffix(".tar") || type.hasSuffix("tar") else {
-            throw RegistryError(
-                .invalidManifest, registry: registry,
-                message: type.contains("zstd") ? "unsupported layer compression: \(type)" : "layer \(layer.digest) has media type '\(type)', not a tar layer")
+        let gzip = type.hasSuffix("gzip"), zstd = type.hasSuffix("zstd")
+        guard gzip || zstd || type.hasSuffix(".tar") || type.hasSuffix("tar") else {
+            throw RegistryError(.invalidManifest, registry: registry, message: "layer \(layer.digest) has media type '\(type)', not a tar layer")
         }
         var reader = TarReader(maxFileBytes: 64 << 20, wanted: Self.isWanted)
-        var gunzip = gzip ? try GzipStream(maxBytes: configuration.maxLayerBytes * 8) : nil
+        let maxDecompressed = configuration.maxLayerBytes * 8
+        var gunzip = gzip ? try GzipStream(maxBytes: maxDecompressed) : nil
         do {
+            let unzstd = zstd ? try ZstdStream(maxBytes: maxDecompressed) : nil
             // Streamed: decompressed and read as it arrives; what was read is kept only if the
             // whole blob hashes to its digest (streamBlob throws otherwise).
             try await streamBlob(registry: registry, path: path, digest: layer.digest, maxBytes: configuration.maxLayerBytes, logger: logger) { chunk in
                 if gunzip != nil {
                     try gunzip!.feed(chunk) { try reader.feed($0.readableBytesView) }
+                } else if let unzstd {
+                    try unzstd.feed(chunk) { try reader.feed($0.readableBytesView) }
                 } else {
                     try reader.feed(chunk.readableBytesView)
                 }
             }
+            try unzstd?.finish()
         } catch let error as TarReader.Failure {
             throw RegistryError(.invalidManifest, registry: registry, message: "layer \(layer.digest): \(error.description)")
         }

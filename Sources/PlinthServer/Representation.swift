@@ -83,7 +83,15 @@ enum Representation {
 
     static func package(_ p: InstalledPackage) -> S.Package? {
         guard let type = S.Package._TypePayload(rawValue: p.type) else { return nil }
-        return S.Package(_type: type, name: p.name, version: p.version, arch: p.arch, sourceName: p.sourceName, sourceVersion: p.sourceVersion)
+        var rpm: S.RPMHeaderFields?
+        if type == .rpm {
+            let evr = RPMVersion(parsing: p.version)
+            rpm = S.RPMHeaderFields(
+                epoch: p.version.contains(":") ? Int(evr.epoch) : nil, version: evr.version, release: evr.release ?? "", sourceRpm: p.sourceRPM,
+                module: p.module)
+        }
+        return S.Package(
+            _type: type, name: p.name, version: p.version, arch: p.arch, sourceName: p.sourceName, sourceVersion: p.sourceVersion, rpm: rpm)
     }
 
     static func finding(_ f: AdvisoryFinding) -> S.AdvisoryFinding {

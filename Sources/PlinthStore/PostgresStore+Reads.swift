@@ -255,11 +255,15 @@ extension PostgresStore {
 
     public func packages(of manifest: Digest) async throws -> [InstalledPackage] {
         try await rows(
-            "SELECT type, name, version, arch, source_name, source_version FROM packages WHERE manifest_digest = \(manifest.description) ORDER BY name, arch"
+            """
+            SELECT type, name, version, arch, source_name, source_version, source_rpm, module FROM packages
+            WHERE manifest_digest = \(manifest.description) ORDER BY name, arch, version
+            """
         ).map {
             InstalledPackage(
                 type: try $0.value("type"), name: try $0.value("name"), version: try $0.value("version"), arch: try $0.value("arch"),
-                sourceName: try $0.value("source_name"), sourceVersion: try $0.value("source_version"))
+                sourceName: try $0.value("source_name"), sourceVersion: try $0.value("source_version"), sourceRPM: try $0.value("source_rpm"),
+                module: try $0.value("module"))
         }
     }
 

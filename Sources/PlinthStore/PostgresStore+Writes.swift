@@ -150,10 +150,10 @@ extension PostgresStore {
             // server): a seeded catalog's few thousand packages were a round trip each.
             _ = try await rows(
                 """
-                INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version)
-                SELECT \(manifest.description), p.type, p.name, p.version, p.arch, p.source_name, p.source_version
+                INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version, source_rpm, module)
+                SELECT \(manifest.description), p.type, p.name, p.version, p.arch, p.source_name, p.source_version, p.source_rpm, p.module
                 FROM json_to_recordset(\(try Self.packageRows(packages))::json)
-                    AS p(type text, name text, version text, arch text, source_name text, source_version text)
+                    AS p(type text, name text, version text, arch text, source_name text, source_version text, source_rpm text, module text)
                 ON CONFLICT DO NOTHING
                 """, on: connection)
         }
@@ -197,12 +197,14 @@ extension PostgresStore {
 
     struct PackageRow: Encodable {
         var type, name, version: String
-        var arch, source_name, source_version: String?
+        var arch, source_name, source_version, source_rpm, module: String?
     }
 
     static func packageRows(_ packages: [InstalledPackage]) throws -> String {
         let rows = packages.map {
-            PackageRow(type: $0.type, name: $0.name, version: $0.version, arch: $0.arch, source_name: $0.sourceName, source_version: $0.sourceVersion)
+            PackageRow(
+                type: $0.type, name: $0.name, version: $0.version, arch: $0.arch, source_name: $0.sourceName, source_version: $0.sourceVersion,
+                source_rpm: $0.sourceRPM, module: $0.module)
         }
         return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
     }

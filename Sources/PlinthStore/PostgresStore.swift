@@ -20,7 +20,7 @@ final class PostgresStore: CatalogStore {
     let logger: Logger
     private let running: Task<Void, Never>
     private let listening = Mutex<Task<Void, Never>?>(nil)
-    let version = StoreVersion(checkInterval: .seconds(1))
+    let version = StoreVersion(checkInterval: .seconds(1), readsInBackground: true)
     /// The description of where it is, without a password.
     let location: String
 
@@ -214,7 +214,7 @@ final class PostgresStore: CatalogStore {
     // MARK: Versions and changes
 
     public func generation() async -> UInt64 {
-        await version.current {
+        await version.current { [self] in
             (try? await rows(Prepared.StoreVersion()).first?["version"].decode(Int64.self)).flatMap { $0.map(UInt64.init) }
         }
     }

@@ -29,7 +29,7 @@ public final class SQLiteStore: CatalogStore {
     /// The version of `store_version`: a commit here moves it at once; another process's
     /// commit is read within a second.
     public func generation() async -> UInt64 {
-        await version.current {
+        await version.current { [pool] in
             try? await pool.read { db in try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") } ?? nil
         }
     }
@@ -288,10 +288,13 @@ public final class SQLiteStore: CatalogStore {
             for package in packages {
                 try db.execute(
                     sql: """
-                        INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version)
-                        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        INSERT INTO packages (manifest_digest, type, name, version, arch, source_name, source_version, source_rpm, module)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                         """,
-                    arguments: [manifest.description, package.type, package.name, package.version, package.arch, package.sourceName, package.sourceVersion])
+                    arguments: [
+                        manifest.description, package.type, package.name, package.version, package.arch, package.sourceName, package.sourceVersion,
+                        package.sourceRPM, package.module,
+                    ])
             }
         }
         let covered = try Bool.fetchOne(
@@ -609,10 +612,16 @@ public final class SQLiteStore: CatalogStore {
     public func packages(of manifest: Digest) async throws -> [InstalledPackage] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT type, name, version, arch, source_name, source_version FROM packages WHERE manifest_digest = ? ORDER BY name, arch",
+                db,
+                sql: """
+                    SELECT type, name, version, arch, source_name, source_version, source_rpm, module FROM packages
+                    WHERE manifest_digest = ? ORDER BY name, arch, version
+                    """,
                 arguments: [manifest.description]
             ).map {
-                InstalledPackage(type: $0["type"], name: $0["name"], version: $0["version"], arch: $0["arch"], sourceName: $0["source_name"], sourceVersion: $0["source_version"])
+                InstalledPackage(
+                    type: $0["type"], name: $0["name"], version: $0["version"], arch: $0["arch"], sourceName: $0["source_name"],
+                    sourceVersion: $0["source_version"], sourceRPM: $0["source_rpm"], module: $0["module"])
             }
         }
     }

@@ -12,26 +12,40 @@ final class StoreVersion: Sendable {
     private let recent = Mutex<[StoreChange]>([])
     static let recentKept = 1024
     let checkInterval: Duration
+    /// Whether a due read runs beside the caller (which goes on with the version known)
+    /// rather than before it returns: where the backend tells of other processes' commits
+    /// (NOTIFY), the periodic read is only a safety net, and a request waiting on a database
+    /// round trip on a loaded machine was the lookups' slowest (100 ms and more).
+    let readsInBackground: Bool
 
-    init(checkInterval: Duration) {
+    init(checkInterval: Duration, readsInBackground: Bool = false) {
         self.checkInterval = checkInterval
+        self.readsInBackground = readsInBackground
     }
 
     /// The version known, reading it with `read` when it was last read more than
-    /// `checkInterval` ago.
-    func current(read: () async -> UInt64?) async -> UInt64 {
+    /// `checkInterval` ago (the first read is always waited for).
+    func current(read: @escaping @Sendable () async -> UInt64?) async -> UInt64 {
         let now = ContinuousClock.now
-        let (known, check) = state.withLock { state -> (UInt64, Bool) in
-            if state.checking { return (state.value, false) }
-            if let at = state.checkedAt, now - at < checkInterval { return (state.value, false) }
+        let (known, check, first) = state.withLock { state -> (UInt64, Bool, Bool) in
+            if state.checking { return (state.value, false, false) }
+            if let at = state.checkedAt, now - at < checkInterval { return (state.value, false, false) }
             state.checking = true
-            return (state.value, true)
+            return (state.value, true, state.checkedAt == nil)
         }
         guard check else { return known }
-        let read = await read()
-        return state.withLock { state in
+        if readsInBackground && !first {
+            Task { self.record(await read(), checkedAt: now) }
+            return known
+        }
+        return record(await read(), checkedAt: now)
+    }
+
+    @discardableResult
+    private func record(_ read: UInt64?, checkedAt: ContinuousClock.Instant) -> UInt64 {
+        state.withLock { state in
             state.value = max(state.value, read ?? 0)
-            state.checkedAt = now
+            state.checkedAt = checkedAt
             state.checking = false
             return state.value
         }

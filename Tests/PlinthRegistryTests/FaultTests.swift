@@ -316,7 +316,9 @@ struct FaultTests {
         #expect(failure?.kind == .tooLarge)
     }
 
-    @Test func anRPMDatabaseIsNotedNotRead() async throws {
+    /// A layer whose rpm database is not one (a truncated file, say) still gives its OS,
+    /// with a note that names the file and what is wrong, and no packages.
+    @Test func aCorruptRPMDatabaseIsNotedNotACrash() async throws {
         let tar = try await TarReaderTests.archive(format: "USTAR_FORMAT", files: ["var/lib/rpm/rpmdb.sqlite": "SQLite format 3", "etc/os-release": "ID=rhel\nVERSION_ID=9.4\n"])
         let digest = Digest.compute(.sha256, of: tar)
         let fake = FakeRegistry()
@@ -329,7 +331,7 @@ struct FaultTests {
             try await client.shutdown()
             return contents
         }
-        #expect(contents.notes == ["rpm packages not read"])
+        #expect(contents.notes == ["the rpm database var/lib/rpm/rpmdb.sqlite could not be read: not an SQLite database"])
         #expect(contents.packages.isEmpty)
         #expect(contents.os?.id == "rhel")
     }

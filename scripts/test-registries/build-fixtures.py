@@ -16,6 +16,13 @@ Tags in the layout (org.opencontainers.image.ref.name):
               Ubuntu 18.04 status file in pkgdb/
   alpine-pkgs OCI manifest, linux/amd64, one gzip layer with Alpine 3.16's os-release and the real
               apk database in pkgdb/
+  mariner-rpm OCI manifest, linux/amd64, one gzip layer with CBL-Mariner 2.0's os-release and its
+              real SQLite rpm database (pkgdb/rpm/cbl-mariner-2.0) at var/lib/rpm/rpmdb.sqlite
+  mariner-rpm-zstd  the same layer recompressed by the zstd tool (tar+zstd media type)
+  el8-rpm     one gzip layer with a real Berkeley DB rpm database (pkgdb/rpm/libuuid-el8) at
+              var/lib/rpm/Packages
+  sle-rpm     one gzip layer with a real NDB rpm database (pkgdb/rpm/sle15-bci) at
+              usr/lib/sysimage/rpm/Packages.db, var/lib/rpm a symlink to it as SUSE ships it
   app         an application image built on amd64 (its layers, then one more), no base annotations
   app-annotated  the same with org.opencontainers.image.base.digest/.name annotations
 """
@@ -24,6 +31,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 
@@ -33,6 +41,7 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
 PKGDB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkgdb")
 
 
@@ -104,13 +113,21 @@ def image(layout, arch, variant, build):
     return {"mediaType": OCI_MANIFEST, **ref, "platform": platform}
 
 
+def zstd(data):
+    """Compressed by the zstd tool itself (Debian package zstd); its output is the same on every run."""
+    return subprocess.run(["zstd", "-q", "-19", "-c", "--no-progress"], input=data, stdout=subprocess.PIPE, check=True).stdout
+
+
 def packaged_image(layout, layers):
-    """An amd64 image of several layers: (files, compressed) pairs, in order."""
+    """An amd64 image of several layers: (files, compression) pairs, in order; compression is
+    True (gzip), False (plain tar) or "zstd"."""
     descriptors, diff_ids = [], []
     for files, compressed in layers:
         tar_bytes, gz_bytes = layer(files)
-        blob = layout.put(gz_bytes if compressed else tar_bytes)
-        descriptors.append({"mediaType": OCI_LAYER if compressed else OCI_LAYER_TAR, **blob})
+        if compressed == "zstd":
+            descriptors.append({"mediaType": OCI_LAYER_ZSTD, **layout.put(zstd(tar_bytes))})
+        else:
+            descriptors.append({"mediaType": OCI_LAYER if compressed else OCI_LAYER_TAR, **layout.put(gz_bytes if compressed else tar_bytes)})
         diff_ids.append("sha256:" + hashlib.sha256(tar_bytes).hexdigest())
     config = {
         "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
@@ -180,6 +197,21 @@ def main():
         "etc/os-release": b'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.16.0\nPRETTY_NAME="Alpine Linux v3.16"\n',
         "lib/apk/db/installed": pkgdb("alpine-3.16-apk-installed"),
     }, True)])
+    mariner_files = {
+        "etc/os-release": b'NAME="Common Base Linux Mariner"\nVERSION="2.0.20230630"\nID=mariner\nVERSION_ID="2.0"\n',
+        "var/lib/rpm/rpmdb.sqlite": pkgdb("rpm/cbl-mariner-2.0/rpmdb.sqlite"),
+    }
+    mariner_rpm = packaged_image(layout, [(mariner_files, True)])
+    mariner_rpm_zstd = packaged_image(layout, [(mariner_files, "zstd")])
+    el8_rpm = packaged_image(layout, [({
+        "etc/os-release": b'NAME="AlmaLinux"\nVERSION="8.9 (Midnight Oncilla)"\nID="almalinux"\nVERSION_ID="8.9"\n',
+        "var/lib/rpm/Packages": pkgdb("rpm/libuuid-el8/Packages"),
+    }, True)])
+    sle_rpm = packaged_image(layout, [({
+        "etc/os-release": b'NAME="SLES"\nVERSION="15-SP5"\nID="sles"\nVERSION_ID="15.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"\n',
+        "usr/lib/sysimage/rpm/Packages.db": pkgdb("rpm/sle15-bci/Packages.db"),
+        "var/lib/rpm": ("symlink", "../../usr/lib/sysimage/rpm"),
+    }, True)])
     app = application(layout, amd64, annotated=False)
     app_annotated = application(layout, amd64, annotated=True)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
@@ -200,6 +232,10 @@ def main():
             tagged(amd64_next, "amd64-next"),
             tagged(debian_pkgs, "debian-pkgs"),
             tagged(alpine_pkgs, "alpine-pkgs"),
+            tagged(mariner_rpm, "mariner-rpm"),
+            tagged(mariner_rpm_zstd, "mariner-rpm-zstd"),
+            tagged(el8_rpm, "el8-rpm"),
+            tagged(sle_rpm, "sle-rpm"),
             tagged(app, "app"),
             tagged(app_annotated, "app-annotated"),
         ],
