@@ -38,7 +38,9 @@ public struct AdvisoryReport: Sendable, Hashable {
 /// A digest's health: its grade (see `HealthGrade`), when the grade next drops by the clock
 /// alone, and the advisories that affect it by severity (exceptions left out).
 public struct DigestHealth: Sendable, Hashable {
-    public var grade: HealthGrade
+    /// Nil when the grade would say nothing: the OS's vendor publishes no advisories Plinth
+    /// can match (Amazon Linux), so no finding could lower it (`note` says so).
+    public var grade: HealthGrade?
     public var nextDrop: Date?
     public var advisories: [AdvisorySeverity: Int]
     /// Why advisories could not be matched, when so.
@@ -116,27 +118,43 @@ extension Catalog {
     /// The advisories affecting `packages` of an OS release.
     public func advisories(packages: [InstalledPackage], family: String, version: String, image: String?) async throws -> AdvisoryReport {
         guard let ecosystem = AdvisoryEcosystem(family: family, version: version) else {
-            let note = packages.contains { $0.type == "rpm" } || ["rhel", "ubi", "amazonlinux", "almalinux", "rocky", "fedora"].contains(family.lowercased())
-                ? "rpm packages not read" : "advisories are not matched for \(family) \(version) yet"
+            let note = AdvisoryEcosystem.noFeed(family: family) ?? "advisories are not matched for \(family) \(version) yet"
             return AdvisoryReport(ecosystems: [], findings: [], note: note)
         }
         guard !packages.isEmpty else { return AdvisoryReport(ecosystems: ecosystem.names, findings: [], note: "no packages known for this digest") }
-        // Advisories name source packages (Debian `Source:`, Alpine origin) at source versions.
-        var sources: [String: (version: String, binaries: Set<String>)] = [:]
+        // Most feeds name source packages (Debian `Source:`, Alpine origin, a source rpm) at
+        // source versions; AlmaLinux names binary rpms, Red Hat either.
+        var sources: [String: (version: String, binaries: Set<String>, module: String?)] = [:]
         for package in packages {
-            let name = package.sourceName ?? package.name
-            let version = package.sourceVersion ?? package.version
-            var entry = sources[name] ?? (version, [])
-            entry.binaries.insert(package.name)
-            sources[name] = entry
+            var keys: [(String, String)] = []
+            let source = (package.sourceName ?? package.name, package.sourceVersion ?? package.version)
+            switch ecosystem.keys {
+            case .source: keys = [source]
+            case .binary: keys = [(package.name, package.version)]
+            case .both: keys = [(package.name, package.version), source]
+            }
+            for (name, version) in keys {
+                var entry = sources[name] ?? (version, [], package.module)
+                entry.binaries.insert(package.name)
+                sources[name] = entry
+            }
         }
         var exceptions: [AdvisoryException] = []
         if let image { exceptions = try await store.exceptions(of: image) }
         let moment = now()
         var findings: [AdvisoryFinding] = []
         var reported: Set<String> = []
-        for stored in try await store.affected(ecosystems: ecosystem.names, packages: Set(sources.keys)) {
+        let affected = try await store.affected(ecosystems: ecosystem.names, packages: Set(sources.keys))
+        // An advisory may list one package several times, one entry per build (AlmaLinux's
+        // module builds): the version installed is fixed when it is any entry's fix.
+        var fixes: [String: [String]] = [:]
+        for stored in affected {
+            fixes[stored.advisoryID + "\u{0}" + stored.package, default: []] += (stored.affected.ranges ?? []).flatMap { $0.events.compactMap(\.fixed) }
+        }
+        for stored in affected {
             guard let installed = sources[stored.package], !reported.contains(stored.advisoryID + "\u{0}" + stored.package),
+                ecosystem.scheme != .rpm || ModularMatch.applies(stored, toModule: installed.module),
+                !(fixes[stored.advisoryID + "\u{0}" + stored.package] ?? []).contains(where: { (try? ecosystem.scheme.compare($0, installed.version)) == 0 }),
                 stored.lists(installed.version) || OSVEvaluation.isAffected(installed.version, by: stored.affected, scheme: ecosystem.scheme)
             else { continue }
             reported.insert(stored.advisoryID + "\u{0}" + stored.package)
@@ -159,8 +177,9 @@ extension Catalog {
             return HealthGrade.Exposure(severity: finding.severity, published: published)
         }
         let (grade, nextDrop) = HealthGrade.grade(exposures: exposures, verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
+        let ungraded = report.ecosystems.isEmpty && report.note.map { $0.contains("publishes no OSV feed") } == true
         return DigestHealth(
-            grade: grade, nextDrop: nextDrop, advisories: report.counts, note: report.note,
+            grade: ungraded ? nil : grade, nextDrop: ungraded ? nil : nextDrop, advisories: report.counts, note: report.note,
             exceptionExpires: report.findings.compactMap { $0.exception?.expiresAt }.filter { $0 > moment }.min())
     }
 
@@ -169,5 +188,48 @@ extension Catalog {
         try Self.checkReason(reason, required: true)
         guard expires > now() else { throw CurationError.invalid(field: "expires_at", message: "must be in the future") }
         try await curation { try await store.except(advisory, for: image, until: expires, Attribution(by: actor, at: now(), reason: reason)) }
+    }
+}
+
+/// Which rpm advisories apply to a package of a module stream, and which to a package of none.
+/// No OSV feed of the RHEL family says which stream an entry is for: a modular build's
+/// release says `.module+el…` (Red Hat, Rocky) or `.module_el…` (AlmaLinux), and the
+/// advisory's summary names the stream (`nodejs:18 security update`).
+enum ModularMatch {
+    /// Whether any version an entry names is a module build.
+    static func isModular(_ affected: OSVRecord.Affected) -> Bool {
+        let versions = (affected.ranges ?? []).flatMap { $0.events.flatMap { [$0.introduced, $0.fixed, $0.last_affected].compactMap { $0 } } }
+            + (affected.versions ?? [])
+        return versions.contains { $0.contains(".module+") || $0.contains(".module_") }
+    }
+
+    /// A package of no module matches only entries for builds of none; a package of module
+    /// stream `name:stream` matches only module builds, and, when the summary names streams
+    /// of that module, only if one of them is its stream.
+    static func applies(_ stored: StoredAffected, toModule label: String?) -> Bool {
+        let modular = isModular(stored.affected)
+        guard let label else { return !modular }
+        guard modular else { return false }
+        let parts = label.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let summary = stored.summary else { return true }
+        let name = String(parts[0]), stream = String(parts[1])
+        let named = streams(of: name, in: summary)
+        return named.isEmpty || named.contains(stream)
+    }
+
+    /// The streams of module `name` a text names (`nodejs:18` and `nodejs:20` in
+    /// "nodejs:18 and nodejs:20 security update" give 18 and 20).
+    static func streams(of name: String, in text: String) -> Set<String> {
+        var found: Set<String> = []
+        var rest = Substring(text)
+        while let range = rest.range(of: name + ":") {
+            let before = range.lowerBound == text.startIndex ? nil : rest.base[rest.base.index(before: range.lowerBound)]
+            let stream = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+            if before.map({ !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ?? true, !stream.isEmpty {
+                found.insert(String(stream.hasSuffix(".") ? stream.dropLast() : stream))
+            }
+            rest = rest[range.upperBound...]
+        }
+        return found
     }
 }

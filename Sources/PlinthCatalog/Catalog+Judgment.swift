@@ -155,9 +155,14 @@ extension Catalog {
 
     /// The policy's rules beyond the verdict, on a judgment that passed so far.
     private func applyPolicy(_ policy: GatePolicy, to judgment: inout Judgment, answer: DigestAnswer) async throws {
-        if let minimum = policy.minimumGrade, let grade = answer.health?.grade, grade > minimum {
-            judgment.passes = false
-            judgment.reason += "; health grade \(grade.rawValue) is below the required \(minimum.rawValue)"
+        if let minimum = policy.minimumGrade, let health = answer.health {
+            if let grade = health.grade, grade > minimum {
+                judgment.passes = false
+                judgment.reason += "; health grade \(grade.rawValue) is below the required \(minimum.rawValue)"
+            } else if health.grade == nil {
+                judgment.passes = false
+                judgment.reason += "; no health grade (\(health.note ?? "advisories are not matched")), and \(minimum.rawValue) is required"
+            }
         }
         if policy.failOnDeprecated, let image = answer.verdict.standings.first?.image,
             let entry = try await store.entry(named: image)?.entry, entry.status == .deprecated

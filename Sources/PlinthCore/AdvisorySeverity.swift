@@ -87,13 +87,71 @@ public enum CVSS3 {
 public struct AdvisoryEcosystem: Sendable, Hashable {
     public var names: [String]
     public var scheme: VersionScheme
+    /// The names the feed files packages under.
+    public var keys: Keys = .source
+
+    public enum Keys: Sendable, Hashable {
+        /// Source packages (Debian `Source:`, Alpine origin, Rocky's and SUSE's source rpms).
+        case source
+        /// Binary packages (AlmaLinux's errata list each binary rpm).
+        case binary
+        /// Either (Red Hat lists binary and source rpms side by side).
+        case both
+    }
+
+    /// OS families whose vendors publish no OSV feed: their advisories cannot be matched.
+    public static func noFeed(family: String) -> String? {
+        switch family.lowercased() {
+        case "amzn", "amazonlinux", "amazon": "Amazon Linux publishes no OSV feed: advisories are not matched, so the grade says nothing"
+        case "fedora": "Fedora publishes no OSV feed: advisories are not matched, so the grade says nothing"
+        case "centos": "CentOS publishes no OSV feed: advisories are not matched, so the grade says nothing"
+        default: nil
+        }
+    }
 
     /// From an OS family and version as entries and os-release name them (`debian` `12`,
-    /// `ubuntu` `22.04`, `alpine` `3.21.3`). Nil where Plinth does not match advisories yet
-    /// (the rpm family: its packages are not read).
+    /// `ubuntu` `22.04`, `alpine` `3.21.3`, `rhel` `9.4`, `almalinux` `9.3`, `sles` `15.5`).
+    /// Nil where Plinth does not match advisories.
     public init?(family: String, version: String) {
         let parts = version.split(separator: ".")
         switch family.lowercased() {
+        case "rhel", "ubi":
+            // RHEL 9 and earlier file a whole major release under one CPE per channel
+            // (Red Hat's security-data guidelines, cpe.md); EUS streams cannot be told from os-release.
+            guard let major = parts.first else { return nil }
+            names = ["baseos", "appstream", "crb"].map { "Red Hat:enterprise_linux:\(major)::\($0)" }
+            scheme = .rpm
+            keys = .both
+        case "almalinux":
+            guard let major = parts.first else { return nil }
+            names = ["AlmaLinux:\(major)"]
+            scheme = .rpm
+            keys = .binary
+        case "rocky":
+            guard let major = parts.first else { return nil }
+            names = ["Rocky Linux:\(major)"]
+            scheme = .rpm
+        case "mariner", "azurelinux":
+            // Mariner's advisories are filed under Azure Linux by major version (`Azure Linux:2`).
+            guard let major = parts.first else { return nil }
+            names = ["Azure Linux:\(major)"]
+            scheme = .rpm
+        case "sles", "sled", "sle_hpc":
+            guard parts.count >= 1 else { return nil }
+            let servicePack = parts.count >= 2 && parts[1] != "0" ? " SP\(parts[1])" : ""
+            names = ["SUSE:Linux Enterprise Server \(parts[0])\(servicePack)"]
+            scheme = .rpm
+        case "sle-micro":
+            guard parts.count >= 2 else { return nil }
+            names = ["SUSE:Linux Enterprise Micro \(parts[0]).\(parts[1])"]
+            scheme = .rpm
+        case "opensuse-leap":
+            guard parts.count >= 2 else { return nil }
+            names = ["openSUSE:Leap \(parts[0]).\(parts[1])"]
+            scheme = .rpm
+        case "opensuse-tumbleweed":
+            names = ["openSUSE:Tumbleweed"]
+            scheme = .rpm
         case "debian":
             guard let major = parts.first else { return nil }
             names = ["Debian:\(major)"]

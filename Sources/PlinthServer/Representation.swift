@@ -74,7 +74,7 @@ enum Representation {
     static func health(_ health: DigestHealth) -> S.Health {
         let counts = health.advisories
         return S.Health(
-            grade: grade(health.grade), nextDropAt: health.nextDrop,
+            grade: health.grade.map(grade), nextDropAt: health.nextDrop,
             advisories: .init(
                 critical: counts[.critical], high: counts[.high], medium: counts[.medium], low: counts[.low], negligible: counts[.negligible],
                 unknown: counts[.unknown]),

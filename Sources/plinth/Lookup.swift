@@ -80,7 +80,7 @@ struct Lookup: AsyncParsableCommand {
         if let last = answer.lastSeen { rows.append(["last seen", RFC3339.format(last)]) }
         if let health = answer.health {
             let counts = AdvisorySeverity.allCases.reversed().compactMap { s in health.advisories[s].map { "\($0) \(s.rawValue)" } }
-            var text = health.grade.rawValue + (counts.isEmpty ? "" : "  (advisories: \(counts.joined(separator: ", ")))")
+            var text = (health.grade?.rawValue ?? "not graded") + (counts.isEmpty ? "" : "  (advisories: \(counts.joined(separator: ", ")))")
             if let drop = health.nextDrop { text += ", drops \(RFC3339.format(drop))" }
             if let note = health.note { text += "; \(note)" }
             rows.append(["health", text])

@@ -59,4 +59,24 @@ struct ContentsAPITests {
             #expect(missing == .notFound)
         }
     }
+
+    /// Amazon Linux publishes no OSV feed: its seeded digest keeps its rpm packages, and its
+    /// health says that advisories are not matched instead of a grade of A.
+    @Test func amazonLinuxIsNotGradedForWantOfAFeed() async throws {
+        let (_, catalog) = try await TestDatabase.seeded()
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await app.test(.router) { client in
+            let amd64 = "sha256:bc20ab39b3e976096f7e5782e9457eb5144810a3cbdbfdbe111d1b31b82f47b4"
+            let lookup = try await client.execute(uri: "/v1/digests/\(amd64)", method: .get)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: lookup.body)) as? [String: Any]
+            let health = try #require(body?["health"] as? [String: Any])
+            #expect(health["grade"] == nil)
+            #expect(health["note"] as? String == "Amazon Linux publishes no OSV feed: advisories are not matched, so the grade says nothing")
+            let packages = try await client.execute(uri: "/v1/digests/\(amd64)/packages", method: .get)
+            let list = try JSONSerialization.jsonObject(with: Data(buffer: packages.body)) as? [String: Any]
+            let first = ((list?["manifests"] as? [[String: Any]])?.first?["packages"] as? [[String: Any]])?.first { $0["name"] as? String == "alternatives" }
+            #expect(first?["type"] as? String == "rpm")
+            #expect((first?["rpm"] as? [String: Any])?["source_rpm"] as? String == "chkconfig-1.15-2.amzn2023.0.2.src.rpm")
+        }
+    }
 }

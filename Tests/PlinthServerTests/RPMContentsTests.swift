@@ -88,4 +88,81 @@ struct RPMContentsTests {
         let (zstd, _) = try await packages(of: "mariner-rpm-zstd", os: ("mariner", "2.0"))
         #expect(zstd == (try Self.expected("cbl-mariner-2.0")))
     }
+
+    /// A database made by Debian's own rpm tools (rpmbuild, `rpm -i --justdb`): epochs, a
+    /// tilde, a caret and a module stream read exactly as `rpm -qa --dbpath` printed them.
+    @Test func aDatabaseMadeByRPMReadsAsRPMPrintsIt() async throws {
+        let (rows, body) = try await packages(of: "rpmbuild-alma", os: ("almalinux", "9.1"))
+        #expect(rows == (try Self.expected("rpmbuild-el9")))
+        let labels = try String(contentsOf: Self.rpmdb.appendingPathComponent("rpmbuild-el9/modularity.tsv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }.filter { $0.count == 2 && $0[1] != "(none)" }
+        #expect(labels.map { $0[0] } == ["nodejs"])
+        let packages = (body["manifests"] as? [[String: Any]])?.first?["packages"] as? [[String: Any]] ?? []
+        let modules = packages.compactMap { package in ((package["rpm"] as? [String: Any])?["module"] as? String).map { [package["name"] as? String ?? "", $0] } }
+        #expect(modules == labels)
+        #expect(packages.first { $0["name"] as? String == "plinth-caret" }?["version"] as? String == "1.0^20230101git1-1.el9")
+    }
+
+    static let osv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("PlinthCatalogTests/Fixtures/osv")
+
+    /// What rpm itself says of two EVRs: -1, 0 or 1 (`rpm.vercmp`, Debian package rpm).
+    static func rpmVercmp(_ a: String, _ b: String) async throws -> Int {
+        let (ok, output) = try await TestRegistries.run("rpm", ["--eval", "%{lua: print(rpm.vercmp(\"\(a)\", \"\(b)\"))}"])
+        #expect(ok, "\(output)")
+        return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
+    }
+
+    /// Real AlmaLinux 9 and Rocky Linux 9 OSV records matched against the packages rpm made:
+    /// every finding, and every entry left out, is what rpm's own ordering says of the version
+    /// installed against the fix. AlmaLinux names binary rpms; Rocky names source rpms.
+    @Test(arguments: [("rpmbuild-alma", "almalinux", "AlmaLinux:9", true), ("rpmbuild-rocky", "rocky", "Rocky Linux:9", false)])
+    func advisoriesAgreeWithRPMsOwnOrdering(fixture: String, feed: String, ecosystem: String, byBinary: Bool) async throws {
+        let (database, catalog, synced, failed) = try await registries.syncedFixture(fixture, os: (feed, "9.1"), logger: logger)
+        #expect(failed == [false])
+        let digest = try #require(synced)
+        _ = try await catalog.importAdvisories(try AdvisorySource.files(at: Self.osv.appendingPathComponent(feed).path))
+
+        // The installed packages, by the name the feed files them under, at the version it compares.
+        var installed: [String: String] = [:]
+        for row in try Self.expected("rpmbuild-el9") {
+            let f = row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let epoch = f[1].isEmpty ? "" : f[1] + ":"
+            if byBinary {
+                installed[f[0]] = epoch + f[2] + "-" + f[3]
+            } else {
+                let parts = f[5].replacingOccurrences(of: ".src.rpm", with: "").split(separator: "-")
+                installed[parts.dropLast(2).joined(separator: "-")] = epoch + parts.suffix(2).joined(separator: "-")
+            }
+        }
+        var expected: Set<String> = []
+        var decided = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.osv.appendingPathComponent(feed).path) where file.hasSuffix(".json") {
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.osv.appendingPathComponent("\(feed)/\(file)"))) as? [String: Any]
+            for affected in record?["affected"] as? [[String: Any]] ?? [] {
+                let package = affected["package"] as? [String: Any]
+                guard package?["ecosystem"] as? String == ecosystem, let name = package?["name"] as? String, let version = installed[name] else { continue }
+                let fixes = (affected["ranges"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: String]] ?? []).compactMap { $0["fixed"] } }
+                for fixed in fixes {
+                    decided += 1
+                    if try await Self.rpmVercmp(version, fixed) < 0 { expected.insert("\(record?["id"] as? String ?? "")\t\(name)") }
+                }
+            }
+        }
+        #expect(decided >= 1, "the records must decide something about these packages")
+        #expect(!expected.isEmpty)
+
+        let wanted = expected
+        let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/v1/digests/\(digest)/advisories", method: .get)
+            #expect(response.status == .ok)
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            let items = body?["items"] as? [[String: Any]] ?? []
+            let found = Set(items.map { "\($0["id"] as? String ?? "")\t\($0["package"] as? String ?? "")" })
+            #expect(found == wanted)
+            #expect(items.allSatisfy { $0["ecosystem"] as? String == ecosystem })
+        }
+        _ = database
+    }
 }

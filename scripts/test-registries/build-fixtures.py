@@ -23,6 +23,9 @@ Tags in the layout (org.opencontainers.image.ref.name):
               var/lib/rpm/Packages
   sle-rpm     one gzip layer with a real NDB rpm database (pkgdb/rpm/sle15-bci) at
               usr/lib/sysimage/rpm/Packages.db, var/lib/rpm a symlink to it as SUSE ships it
+  rpmbuild-alma  one gzip layer with AlmaLinux 9.1's os-release and the rpm database made by
+              Debian's rpm tools (pkgdb/rpm/rpmbuild-el9, make-rpmdb.sh) in usr/lib/sysimage/rpm
+  rpmbuild-rocky the same database with Rocky Linux 9.1's os-release
   app         an application image built on amd64 (its layers, then one more), no base annotations
   app-annotated  the same with org.opencontainers.image.base.digest/.name annotations
 """
@@ -212,6 +215,14 @@ def main():
         "usr/lib/sysimage/rpm/Packages.db": pkgdb("rpm/sle15-bci/Packages.db"),
         "var/lib/rpm": ("symlink", "../../usr/lib/sysimage/rpm"),
     }, True)])
+    def rpmbuild_image(os_release):
+        return packaged_image(layout, [({
+            "etc/os-release": os_release,
+            "usr/lib/sysimage/rpm/rpmdb.sqlite": pkgdb("rpm/rpmbuild-el9/rpmdb.sqlite"),
+            "var/lib/rpm": ("symlink", "../../usr/lib/sysimage/rpm"),
+        }, True)])
+    rpmbuild_alma = rpmbuild_image(b'NAME="AlmaLinux"\nVERSION="9.1 (Lime Lynx)"\nID="almalinux"\nVERSION_ID="9.1"\n')
+    rpmbuild_rocky = rpmbuild_image(b'NAME="Rocky Linux"\nVERSION="9.1 (Blue Onyx)"\nID="rocky"\nVERSION_ID="9.1"\n')
     app = application(layout, amd64, annotated=False)
     app_annotated = application(layout, amd64, annotated=True)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
@@ -236,6 +247,8 @@ def main():
             tagged(mariner_rpm_zstd, "mariner-rpm-zstd"),
             tagged(el8_rpm, "el8-rpm"),
             tagged(sle_rpm, "sle-rpm"),
+            tagged(rpmbuild_alma, "rpmbuild-alma"),
+            tagged(rpmbuild_rocky, "rpmbuild-rocky"),
             tagged(app, "app"),
             tagged(app_annotated, "app-annotated"),
         ],

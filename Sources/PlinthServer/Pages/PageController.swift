@@ -141,7 +141,7 @@ struct PageController: Sendable {
         for tag in history {
             var grade: String?, nextDrop: String?
             if let digest = tag.currentDigest, let health = try await catalog.lookup(digest).health {
-                grade = health.grade.rawValue
+                grade = health.grade?.rawValue
                 nextDrop = health.nextDrop.map(Self.day)
             }
             tags.append(
@@ -188,7 +188,7 @@ struct PageController: Sendable {
             "digest": digest.description, "short": Self.short(digest), "verdict": verdict.verdict.rawValue, "reason": Catalog.reason(answer),
             "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }),
             "kind": answer.kind?.rawValue, "platform": answer.platform?.description, "index": answer.index?.description,
-            "grade": answer.health?.grade.rawValue,
+            "grade": answer.health?.grade?.rawValue,
             "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" },
             "standings": standings, "hasStandings": !standings.isEmpty,
         ]
