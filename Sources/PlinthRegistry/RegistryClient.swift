@@ -39,7 +39,7 @@ public final class RegistryClient: Sendable {
         self.credentials = credentials
         var http = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(Int64(configuration.requestTimeout.components.seconds))))
+            timeout: .init(connect: .seconds(Int64(configuration.connectTimeout.components.seconds)), read: .seconds(Int64(configuration.requestTimeout.components.seconds))))
         http.decompression = .disabled
         if !configuration.additionalTrustRoots.isEmpty {
             var tls = TLSConfiguration.makeClientConfiguration()

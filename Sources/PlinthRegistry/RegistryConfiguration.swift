@@ -6,6 +6,8 @@ public struct RegistryConfiguration: Sendable {
     public var insecureRegistries: Set<String> = []
     /// Time for one request, connect to last byte.
     public var requestTimeout: Duration = .seconds(30)
+    /// How long a connection (TLS handshake included) may take to open.
+    public var connectTimeout: Duration = .seconds(10)
     /// Manifests and indexes larger than this are refused (distribution-spec suggests 4 MiB).
     public var maxManifestBytes = 4 << 20
     /// Config blobs larger than this are refused.

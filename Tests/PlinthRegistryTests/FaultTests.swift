@@ -193,6 +193,7 @@ struct FaultTests {
         // Generous: these tests are about where a token goes, and the suite on PostgreSQL loads
         // the machine enough that a TLS handshake with the fake registry took over 5 s.
         configuration.requestTimeout = .seconds(30)
+        configuration.connectTimeout = .seconds(30)
         configuration.additionalTrustRoots = [certificate]
         return RegistryClient(configuration: configuration)
     }
