@@ -117,9 +117,19 @@ public struct AdvisoryEcosystem: Sendable, Hashable {
         switch family.lowercased() {
         case "rhel", "ubi":
             // RHEL 9 and earlier file a whole major release under one CPE per channel
-            // (Red Hat's security-data guidelines, cpe.md); EUS streams cannot be told from os-release.
+            // (Red Hat's security-data guidelines, cpe.md). Where os-release names the minor
+            // release (`9.2`), the streams that keep that one minor alive (EUS, AUS, E4S, TUS:
+            // `Red Hat:rhel_eus:9.2::appstream`) are matched too: an image of 9.2 carries 9.2's
+            // packages, and those streams publish the fixes made for them after 9.3 came out.
             guard let major = parts.first else { return nil }
-            names = ["baseos", "appstream", "crb"].map { "Red Hat:enterprise_linux:\(major)::\($0)" }
+            let channels = ["baseos", "appstream", "crb"]
+            var streams = channels.map { "Red Hat:enterprise_linux:\(major)::\($0)" }
+            if parts.count >= 2, parts[1].allSatisfy(\.isNumber) {
+                for stream in ["rhel_eus", "rhel_aus", "rhel_e4s", "rhel_tus"] {
+                    streams += channels.map { "Red Hat:\(stream):\(major).\(parts[1])::\($0)" }
+                }
+            }
+            names = streams
             scheme = .rpm
             keys = .both
         case "almalinux":
@@ -139,7 +149,11 @@ public struct AdvisoryEcosystem: Sendable, Hashable {
         case "sles", "sled", "sle_hpc":
             guard parts.count >= 1 else { return nil }
             let servicePack = parts.count >= 2 && parts[1] != "0" ? " SP\(parts[1])" : ""
-            names = ["SUSE:Linux Enterprise Server \(parts[0])\(servicePack)"]
+            // SUSE files a fix under each product that ships the package (the ecosystem is the
+            // product's PRETTY_NAME without "SUSE "); a SLES or BCI image's packages come from
+            // the server product and its Basesystem and Server Applications modules.
+            names = ["Linux Enterprise Server", "Linux Enterprise Module for Basesystem", "Linux Enterprise Module for Server Applications"]
+                .map { "SUSE:\($0) \(parts[0])\(servicePack)" }
             scheme = .rpm
         case "sle-micro":
             guard parts.count >= 2 else { return nil }

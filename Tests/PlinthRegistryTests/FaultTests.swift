@@ -190,8 +190,9 @@ struct FaultTests {
     static func tlsClient(trusting certificate: String) -> RegistryClient {
         var configuration = RegistryConfiguration()
         configuration.maxAttempts = 1
-        // Generous: these tests are about where a token goes, and the suite on PostgreSQL loads
-        // the machine enough that a TLS handshake with the fake registry took over 5 s.
+        // Generous, as is the deadline in `get`: these tests are about where a token goes, and the
+        // suite on PostgreSQL loads the machine enough that a redirect chain of TLS handshakes
+        // with the fake registries ran past a 5 s deadline in CI.
         configuration.requestTimeout = .seconds(30)
         configuration.connectTimeout = .seconds(30)
         configuration.additionalTrustRoots = [certificate]
@@ -200,7 +201,7 @@ struct FaultTests {
 
     static func get(_ client: RegistryClient, _ url: String, authorization: String) async throws -> Int {
         let response = try await client.response(
-            HTTPMethod.GET, url: url, registry: "127.0.0.1", accept: [], authorization: authorization, deadline: NIODeadline.now() + .seconds(5))
+            HTTPMethod.GET, url: url, registry: "127.0.0.1", accept: [], authorization: authorization, deadline: NIODeadline.now() + .seconds(60))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }

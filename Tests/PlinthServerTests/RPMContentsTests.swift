@@ -113,26 +113,32 @@ struct RPMContentsTests {
         return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
     }
 
-    /// Real AlmaLinux 9 and Rocky Linux 9 OSV records matched against the packages rpm made:
-    /// every finding, and every entry left out, is what rpm's own ordering says of the version
-    /// installed against the fix. AlmaLinux names binary rpms; Rocky names source rpms.
-    @Test(arguments: [("rpmbuild-alma", "almalinux", "AlmaLinux:9", true), ("rpmbuild-rocky", "rocky", "Rocky Linux:9", false)])
-    func advisoriesAgreeWithRPMsOwnOrdering(fixture: String, feed: String, ecosystem: String, byBinary: Bool) async throws {
-        let (database, catalog, synced, failed) = try await registries.syncedFixture(fixture, os: (feed, "9.1"), logger: logger)
+    /// Real AlmaLinux 9, Rocky Linux 9 and Red Hat OSV records matched against the packages rpm
+    /// made: every finding, and every entry left out, is what rpm's own ordering says of the
+    /// version installed against the fix. AlmaLinux names binary rpms, Rocky source rpms, Red Hat
+    /// either (its RHEL 9.2 EUS record names binaries, one below its fix and one at it).
+    @Test(arguments: [
+        ("rpmbuild-alma", "almalinux", ("almalinux", "9.1"), "AlmaLinux:9", AdvisoryEcosystem.Keys.binary),
+        ("rpmbuild-rocky", "rocky", ("rocky", "9.1"), "Rocky Linux:9", .source),
+        ("rpmbuild-ubi", "redhat", ("rhel", "9.2"), "Red Hat:rhel_eus:9.2::appstream", .both),
+    ])
+    func advisoriesAgreeWithRPMsOwnOrdering(fixture: String, feed: String, os: (String, String), ecosystem: String, keys: AdvisoryEcosystem.Keys) async throws {
+        let (database, catalog, synced, failed) = try await registries.syncedFixture(fixture, os: os, logger: logger)
         #expect(failed == [false])
         let digest = try #require(synced)
         _ = try await catalog.importAdvisories(try AdvisorySource.files(at: Self.osv.appendingPathComponent(feed).path))
 
-        // The installed packages, by the name the feed files them under, at the version it compares.
-        var installed: [String: String] = [:]
+        // The installed packages, by the names the feed files them under, at the versions it compares.
+        var installed: [String: [String]] = [:]
         for row in try Self.expected("rpmbuild-el9") {
             let f = row.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             let epoch = f[1].isEmpty ? "" : f[1] + ":"
-            if byBinary {
-                installed[f[0]] = epoch + f[2] + "-" + f[3]
-            } else {
+            if keys != .source {
+                installed[f[0], default: []].append(epoch + f[2] + "-" + f[3])
+            }
+            if keys != .binary {
                 let parts = f[5].replacingOccurrences(of: ".src.rpm", with: "").split(separator: "-")
-                installed[parts.dropLast(2).joined(separator: "-")] = epoch + parts.suffix(2).joined(separator: "-")
+                installed[parts.dropLast(2).joined(separator: "-"), default: []].append(epoch + parts.suffix(2).joined(separator: "-"))
             }
         }
         var expected: Set<String> = []
@@ -141,11 +147,13 @@ struct RPMContentsTests {
             let record = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.osv.appendingPathComponent("\(feed)/\(file)"))) as? [String: Any]
             for affected in record?["affected"] as? [[String: Any]] ?? [] {
                 let package = affected["package"] as? [String: Any]
-                guard package?["ecosystem"] as? String == ecosystem, let name = package?["name"] as? String, let version = installed[name] else { continue }
+                guard package?["ecosystem"] as? String == ecosystem, let name = package?["name"] as? String, let versions = installed[name] else { continue }
                 let fixes = (affected["ranges"] as? [[String: Any]] ?? []).flatMap { ($0["events"] as? [[String: String]] ?? []).compactMap { $0["fixed"] } }
-                for fixed in fixes {
-                    decided += 1
-                    if try await Self.rpmVercmp(version, fixed) < 0 { expected.insert("\(record?["id"] as? String ?? "")\t\(name)") }
+                for version in versions {
+                    for fixed in fixes {
+                        decided += 1
+                        if try await Self.rpmVercmp(version, fixed) < 0 { expected.insert("\(record?["id"] as? String ?? "")\t\(name)") }
+                    }
                 }
             }
         }

@@ -26,6 +26,7 @@ Tags in the layout (org.opencontainers.image.ref.name):
   rpmbuild-alma  one gzip layer with AlmaLinux 9.1's os-release and the rpm database made by
               Debian's rpm tools (pkgdb/rpm/rpmbuild-el9, make-rpmdb.sh) in usr/lib/sysimage/rpm
   rpmbuild-rocky the same database with Rocky Linux 9.1's os-release
+  rpmbuild-ubi   the same database with Red Hat Enterprise Linux 9.2's os-release (as UBI 9.2 has it)
   app         an application image built on amd64 (its layers, then one more), no base annotations
   app-annotated  the same with org.opencontainers.image.base.digest/.name annotations
 """
@@ -223,6 +224,7 @@ def main():
         }, True)])
     rpmbuild_alma = rpmbuild_image(b'NAME="AlmaLinux"\nVERSION="9.1 (Lime Lynx)"\nID="almalinux"\nVERSION_ID="9.1"\n')
     rpmbuild_rocky = rpmbuild_image(b'NAME="Rocky Linux"\nVERSION="9.1 (Blue Onyx)"\nID="rocky"\nVERSION_ID="9.1"\n')
+    rpmbuild_ubi = rpmbuild_image(b'NAME="Red Hat Enterprise Linux"\nVERSION="9.2 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.2"\n')
     app = application(layout, amd64, annotated=False)
     app_annotated = application(layout, amd64, annotated=True)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
@@ -249,6 +251,7 @@ def main():
             tagged(sle_rpm, "sle-rpm"),
             tagged(rpmbuild_alma, "rpmbuild-alma"),
             tagged(rpmbuild_rocky, "rpmbuild-rocky"),
+            tagged(rpmbuild_ubi, "rpmbuild-ubi"),
             tagged(app, "app"),
             tagged(app_annotated, "app-annotated"),
         ],

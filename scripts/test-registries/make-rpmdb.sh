@@ -4,7 +4,8 @@
 # included) below, installed with `rpm -i --justdb --nodeps` into a new SQLite database
 # (`rpm --initdb`), and the list `rpm -qa` prints of it written beside it as expected.tsv.
 # The names are AlmaLinux 9 / Rocky 9 packages that the real OSV records in
-# Tests/PlinthCatalogTests/Fixtures/osv name; one is from a module stream (nodejs:18).
+# Tests/PlinthCatalogTests/Fixtures/osv name; one is from a module stream (nodejs:18); podman is
+# named by Red Hat's RHSA-2024:8709 for RHEL 9.2 EUS, once below its fix and once at it.
 # Usage: scripts/test-registries/make-rpmdb.sh   (writes pkgdb/rpm/rpmbuild-el9/)
 set -euo pipefail
 out=$(cd "$(dirname "$0")" && pwd)/pkgdb/rpm/rpmbuild-el9
@@ -24,6 +25,8 @@ packages=(
   "pam - 1.5.1 19.el9 pam"
   "sqlite-libs - 3.34.1 6.el9_1 sqlite"
   "nodejs 1 18.14.2 2.module+el9.1.0+14000+a1b2c3d4 nodejs nodejs:18:9010020230301:rhel9"
+  "podman 2 4.4.1 20.el9_2 podman"
+  "podman-remote 2 4.4.1 21.el9_2 podman"
   "plinth-tilde - 1.0~rc1 1.el9 plinth-tilde"
   "plinth-caret - 1.0^20230101git1 1.el9 plinth-caret"
 )
