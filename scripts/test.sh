@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 swift build --build-tests
+# The SBOM and VEX validators (PyPI) the provenance tests run, installed once.
+scripts/document-validators.sh >/dev/null
 scripts/api-fuzz.sh .build/debug/plinth
 scripts/browser-test.sh .build/debug/plinth
 

@@ -184,10 +184,14 @@ extension Catalog {
     }
 
     /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.
-    public func exceptAdvisory(_ advisory: String, image: String, expires: Date, actor: String, reason: String?) async throws {
+    public func exceptAdvisory(
+        _ advisory: String, image: String, expires: Date, justification: VEXJustification? = nil, actor: String, reason: String?
+    ) async throws {
         try Self.checkReason(reason, required: true)
         guard expires > now() else { throw CurationError.invalid(field: "expires_at", message: "must be in the future") }
-        try await curation { try await store.except(advisory, for: image, until: expires, Attribution(by: actor, at: now(), reason: reason)) }
+        try await curation {
+            try await store.except(advisory, for: image, until: expires, justification: justification, Attribution(by: actor, at: now(), reason: reason))
+        }
     }
 }
 

@@ -17,6 +17,8 @@ public struct ChangelogItem: Sendable, Hashable {
     public var eventID: Int64?
     /// For a tag moving to a digest: what changed from the digest before (`DigestDiff.summary`).
     public var summary: String?
+    /// For a tag moving to a digest: what sync found and verified of its signatures.
+    public var signature: SignatureCheck?
 }
 
 extension Catalog {
@@ -66,7 +68,7 @@ extension Catalog {
             items.append(
                 ChangelogItem(
                     at: run.firstSeen, action: "digest.seen", actor: run.source, tag: run.tag, digest: run.digest, reason: nil, flags: run.flags,
-                    eventID: nil, summary: summary))
+                    eventID: nil, summary: summary, signature: try await store.signatureCheck(of: run.digest)))
         }
         var before: Int64?
         while true {
@@ -115,10 +117,11 @@ extension Catalog {
             } + events.map { ($0.image, Self.item($0), nil, ($0.at, 1, $0.id ?? 0)) }
         merged.sort { $0.key > $1.key }
         var slice = Array(merged.dropFirst(wanted - perPage).prefix(perPage))
-        for i in slice.indices {
+        for i in slice.indices where slice[i].item.action == "digest.seen" {
             if let before = slice[i].previous, let after = slice[i].item.digest, before != after {
                 slice[i].item.summary = (try? await diff(from: before, to: after))?.summary
             }
+            if let digest = slice[i].item.digest { slice[i].item.signature = try await store.signatureCheck(of: digest) }
         }
         return (slice.map { ($0.image, $0.item) }, merged.count > wanted)
     }

@@ -121,6 +121,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case invalidCursor
     case digestNotFound(Digest)
     case platformNotFound(String)
+    case noPackages(Digest)
+    case noExceptions(String)
 
     public var description: String {
         switch self {
@@ -128,6 +130,8 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
         case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
         case .digestNotFound(let digest): "Plinth has never seen \(digest)"
         case .platformNotFound(let platform): "the image has no \(platform) manifest"
+        case .noExceptions(let name): "'\(name)' has no advisory exceptions in force: a VEX document needs at least one statement"
+        case .noPackages(let digest): "no packages have been read from \(digest)'s layers yet: the next sync reads them"
         }
     }
 }

@@ -19,6 +19,8 @@ public struct DigestAnswer: Sendable, Hashable {
     public var lastSeen: Date?
     /// The health grade and advisory counts; nil for an unknown digest.
     public var health: DigestHealth?
+    /// What sync found and verified of its signatures (a platform manifest: its index's).
+    public var signature: SignatureCheck?
 
     public enum Kind: String, Sendable {
         case index, manifest
@@ -40,6 +42,7 @@ extension Catalog {
         var answer = try await computeAnswer(digest, now: moment, considered: &considered)
         if answer.verdict.verdict != .unknown {
             answer.health = try await health(of: answer, now: moment)
+            answer.signature = try await store.signatureCheck(of: answer.index ?? answer.digest)
         }
         cache.store(answer, for: digest, generation: generation, now: moment, considered: considered)
         return answer

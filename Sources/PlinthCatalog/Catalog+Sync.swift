@@ -114,6 +114,17 @@ extension Catalog {
                 write.diffIDs = read.diffIDs
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
+                // Under a signature policy: what the registry holds of the digest's signatures,
+                // verified; a required signature that does not verify holds the digest back.
+                if let policy = entry.signatures {
+                    let (found, notes) = await client.signatures(of: digest, registry: reference.registry, path: reference.path, logger: logger)
+                    var check = SignatureVerifier.check(
+                        found, digest: digest, repository: entry.repository, policy: policy, at: moment,
+                        normalize: { try? ImageReference(parsing: $0).repository })
+                    if !check.verified, !notes.isEmpty { check.reason += " (\(notes.joined(separator: "; ")))" }
+                    write.signature = check
+                    if policy.required, !check.verified { write.flags.append("signature-unverified") }
+                }
                 // A revoked digest, or an index listing a revoked platform manifest, is never
                 // approved automatically (the catalog's rule, as for a curator's approval).
                 let recorded = try await revocationsInForce(now: moment)

@@ -118,7 +118,7 @@ enum EntryFile {
             let f = try fields(
                 root, at: nil,
                 required: ["name", "title", "repository", "tags", "status", "os", "platforms", "workloads", "owner", "rationale", "approval"],
-                optional: ["tradeoffs", "successor"])
+                optional: ["tradeoffs", "successor", "signatures"])
 
             let name = try string(f["name"]!, "name")
             guard CatalogEntry.isValidName(name) else {
@@ -207,12 +207,35 @@ enum EntryFile {
                 guard successor != name else { throw fail(f["successor"], "successor", "an entry cannot succeed itself") }
             }
 
+            var signatures: SignaturePolicy?
+            if let node = f["signatures"] {
+                let g = try fields(node, at: "signatures", required: ["required"], optional: ["keys", "identities"])
+                if g["identities"] != nil {
+                    throw fail(
+                        g["identities"], "signatures.identities",
+                        "keyless identities (Fulcio certificates) are not verified yet: name the publisher's public keys in signatures.keys")
+                }
+                let requiredText = try string(g["required"]!, "signatures.required")
+                guard let required = Bool(requiredText) else { throw fail(g["required"], "signatures.required", "'\(requiredText)' must be true or false") }
+                var keys: [String] = []
+                if let keyNodes = g["keys"] {
+                    for (i, keyNode) in try list(keyNodes, "signatures.keys").enumerated() {
+                        keys.append(try string(keyNode, "signatures.keys[\(i)]"))
+                    }
+                }
+                let policy = SignaturePolicy(required: required, keys: keys)
+                do { _ = try policy.publicKeys() } catch { throw fail(g["keys"], "signatures.keys[\(error.index)]", error.message) }
+                if required, keys.isEmpty { throw fail(node, "signatures.keys", "a required signature needs at least one key to verify it with") }
+                signatures = policy
+            }
+
             return CatalogEntry(
                 name: name, title: try string(f["title"]!, "title"), repository: repository, tags: tags,
                 status: try choice(f["status"]!, "status", as: CatalogEntry.Status.self), os: os, platforms: platforms,
                 workloads: workloads, owner: try string(f["owner"]!, "owner"), rationale: try string(f["rationale"]!, "rationale"),
                 tradeoffs: try optionalString(f["tradeoffs"], "tradeoffs"), successor: successor,
-                approval: .init(policy: try choice(a["policy"]!, "approval.policy", as: CatalogEntry.ApprovalPolicy.Kind.self), graceDays: grace))
+                approval: .init(policy: try choice(a["policy"]!, "approval.policy", as: CatalogEntry.ApprovalPolicy.Kind.self), graceDays: grace),
+                signatures: signatures)
         }
     }
 }

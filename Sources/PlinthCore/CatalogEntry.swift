@@ -79,12 +79,15 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
     /// Name of the entry that replaces this one.
     public var successor: String?
     public var approval: ApprovalPolicy
+    /// Whose signatures a digest must carry before it is approved automatically.
+    public var signatures: SignaturePolicy?
 
     public init(
         name: String, title: String, repository: String, tags: [String], status: Status, os: OperatingSystem,
         platforms: [Platform], workloads: [WorkloadSupport], owner: String, rationale: String, tradeoffs: String?,
-        successor: String?, approval: ApprovalPolicy
+        successor: String?, approval: ApprovalPolicy, signatures: SignaturePolicy? = nil
     ) {
+        self.signatures = signatures
         self.name = name
         self.title = title
         self.repository = repository

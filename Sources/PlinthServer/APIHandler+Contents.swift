@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import PlinthCatalog
 import PlinthCore
 import PlinthStore
@@ -22,6 +23,29 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(digest: answer.digest.description, os: os, manifests: manifests))))
     }
 
+    func getDigestSBOM(_ input: Operations.GetDigestSBOM.Input) async throws -> Operations.GetDigestSBOM.Output {
+        let digest = try Self.digest(input.path.digest)
+        var platform: Platform?
+        if let text = input.query.platform {
+            do { platform = try Platform(parsing: text) } catch { throw CurationError.invalid(field: "platform", message: error.description) }
+        }
+        let subject = try await catalog.sbomSubject(of: digest, platform: platform)
+        switch input.query.format {
+        case .spdx: return .ok(.init(body: .applicationSpdxJson(.init(additionalProperties: try Self.object(SBOMFormat.spdx.document(subject))))))
+        case .cyclonedx: return .ok(.init(body: .applicationVnd_cyclonedxJson(.init(additionalProperties: try Self.object(SBOMFormat.cyclonedx.document(subject))))))
+        }
+    }
+
+    func getImageVEX(_ input: Operations.GetImageVEX.Input) async throws -> Operations.GetImageVEX.Output {
+        let name = try Self.validName(input.path.name)
+        return .ok(.init(body: .json(.init(additionalProperties: try Self.object(try await catalog.vex(of: name).json())))))
+    }
+
+    /// A document the catalog wrote as JSON, as the generated types carry a free-form object.
+    static func object(_ json: Data) throws -> OpenAPIObjectContainer {
+        try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
+    }
+
     func getDigestAdvisories(_ input: Operations.GetDigestAdvisories.Input) async throws -> Operations.GetDigestAdvisories.Output {
         let answer = try await knownDigest(input.path.digest)
         let report = try await catalog.advisories(of: answer.digest)
@@ -38,7 +62,9 @@ extension APIHandler {
         let principal = try RequestAuth.require(.curator)
         let name = try Self.validName(input.path.name)
         guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
-        try await catalog.exceptAdvisory(body.advisory, image: name, expires: body.expiresAt, actor: principal.actor, reason: body.reason)
+        try await catalog.exceptAdvisory(
+            body.advisory, image: name, expires: body.expiresAt, justification: body.justification.flatMap { VEXJustification(rawValue: $0.rawValue) },
+            actor: principal.actor, reason: body.reason)
         return .noContent(.init())
     }
 

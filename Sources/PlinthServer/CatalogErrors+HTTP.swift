@@ -6,7 +6,7 @@ public import PlinthCatalog
 extension CatalogError: HTTPResponseConvertible {
     public var httpStatus: HTTPResponse.Status {
         switch self {
-        case .imageNotFound, .digestNotFound, .platformNotFound: .notFound
+        case .imageNotFound, .digestNotFound, .platformNotFound, .noPackages, .noExceptions: .notFound
         case .invalidCursor: .badRequest
         }
     }

@@ -102,6 +102,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .invalidCursor: return Problem.make(400, "Invalid cursor", detail: error.description)
             case .digestNotFound: return Problem.make(404, "Unknown digest", detail: error.description)
             case .platformNotFound: return Problem.make(404, "Platform not found", detail: error.description)
+            case .noPackages: return Problem.make(404, "No packages read", detail: error.description)
+            case .noExceptions: return Problem.make(404, "No exceptions", detail: error.description)
             }
         case let error as SyncRunner.Busy:
             return Problem.make(409, "Conflict", detail: error.description)

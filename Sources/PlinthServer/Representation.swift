@@ -18,6 +18,7 @@ enum Representation {
             workloads: e.workloads.map { .init(workload: $0.workload, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes) },
             owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
             approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
+            signatures: e.signatures.map { .init(required: $0.required, keys: $0.keys) },
             current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since, grade: $0.grade.map(grade)) },
             createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt, revision: view.stored.revision)
     }
@@ -66,7 +67,14 @@ enum Representation {
                     currentDigest: s.currentDigest?.description, approval: approval(s.approval), supersededAt: s.supersededAt,
                     graceUntil: s.graceUntil, firstSeen: s.firstSeen, lastSeen: s.lastSeen)
             },
-            health: answer.health.map(health))
+            health: answer.health.map(health),
+            signature: answer.signature.map(signature))
+    }
+
+    static func signature(_ check: SignatureCheck) -> S.SignatureCheck {
+        S.SignatureCheck(
+            verified: check.verified, method: check.method.flatMap { .init(rawValue: $0) }, signer: check.signer, source: check.source, found: check.found,
+            reason: check.reason, checkedAt: check.checkedAt)
     }
 
     static func grade(_ grade: HealthGrade) -> S.HealthGrade { S.HealthGrade(rawValue: grade.rawValue)! }
@@ -98,7 +106,9 @@ enum Representation {
         S.AdvisoryFinding(
             id: f.advisoryID, severity: .init(rawValue: f.severity.rawValue)!, score: f.score, summary: f.summary, published: f.published,
             ecosystem: f.ecosystem, package: f.package, installedVersion: f.installedVersion, binaries: f.binaries, fixedVersion: f.fixedVersion,
-            exception: f.exception.map { .init(reason: $0.reason, by: $0.by, expiresAt: $0.expiresAt) })
+            exception: f.exception.map {
+                .init(reason: $0.reason, by: $0.by, expiresAt: $0.expiresAt, justification: $0.justification.flatMap { .init(rawValue: $0.rawValue) })
+            })
     }
 
     static func diff(_ d: DigestDiff) -> S.DigestDiff {
@@ -161,7 +171,8 @@ enum Representation {
     static func changelogItem(_ item: ChangelogItem) -> S.ChangelogItem {
         S.ChangelogItem(
             at: item.at, action: item.action, actor: item.actor, tag: item.tag, digest: item.digest?.description, reason: item.reason,
-            flags: item.flags.isEmpty ? nil : item.flags, eventId: item.eventID.map { Int($0) }, summary: item.summary)
+            flags: item.flags.isEmpty ? nil : item.flags, eventId: item.eventID.map { Int($0) }, summary: item.summary,
+            signature: item.signature.map(signature))
     }
 
     static func matrix(_ m: SupportMatrix) -> S.Matrix {

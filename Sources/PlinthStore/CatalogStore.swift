@@ -263,8 +263,10 @@ public struct AdvisoryException: Sendable, Hashable {
     public var by: String
     public var at: Date
     public var expiresAt: Date
+    public var justification: VEXJustification?
 
-    public init(image: String, advisoryID: String, reason: String, by: String, at: Date, expiresAt: Date) {
+    public init(image: String, advisoryID: String, reason: String, by: String, at: Date, expiresAt: Date, justification: VEXJustification? = nil) {
+        self.justification = justification
         self.image = image
         self.advisoryID = advisoryID
         self.reason = reason
@@ -308,6 +310,8 @@ public struct ObservationWrite: Hashable, Sendable {
     public var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
     /// Each platform manifest's layer diff_ids (from its config), in order.
     public var diffIDs: [Digest: [Digest]] = [:]
+    /// What sync found and verified of the digest's signatures, under the entry's policy.
+    public var signature: SignatureCheck?
 
     public init(snapshot: ImageSnapshot, approveFor image: String? = nil, approval: Approval? = nil, documents: [RawManifest] = [], flags: [String] = []) {
         self.snapshot = snapshot
@@ -515,8 +519,9 @@ public protocol CatalogStore: Sendable {
     func revoke(_ digest: Digest, _ attribution: Attribution) async throws
     /// Lifts a revocation made by mistake.
     func liftRevocation(of digest: Digest, _ attribution: Attribution) async throws
-    /// Marks an advisory as not affecting the entry, until `expires` (replacing an earlier exception).
-    func except(_ advisory: String, for image: String, until expires: Date, _ attribution: Attribution) async throws
+    /// Marks an advisory as not affecting the entry, until `expires` (replacing an earlier
+    /// exception), with OpenVEX's justification when the curator gave one.
+    func except(_ advisory: String, for image: String, until expires: Date, justification: VEXJustification?, _ attribution: Attribution) async throws
     /// Holds a tag of the entry at an approved digest it pointed at before.
     func hold(_ tag: String, of image: String, at digest: Digest, _ attribution: Attribution) async throws
     func release(_ tag: String, of image: String, _ attribution: Attribution) async throws
@@ -602,6 +607,8 @@ public protocol CatalogStore: Sendable {
     func exceptions(of image: String) async throws -> [AdvisoryException]
     /// The OS a platform manifest's layers said it is, if they were read.
     func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease?
+    /// The last check of a digest's signatures, if sync made one.
+    func signatureCheck(of digest: Digest) async throws -> SignatureCheck?
     /// Platform manifests whose layer diff_ids begin `diffIDs`' (candidates for an image's base),
     /// with their diff_ids.
     func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]]

@@ -9,6 +9,8 @@ struct Curation: Sendable {
     var attribution: Attribution
     /// For an exception: when it ends.
     var expires: Date?
+    /// For an exception: OpenVEX's justification, when the curator gave one.
+    var justification: VEXJustification?
 
     var reason: String { attribution.reason ?? "" }
     var at: String { Timestamp.format(attribution.at) }
@@ -52,7 +54,7 @@ struct Curation: Sendable {
         case .except(let image, let advisory):
             return AuditEvent(
                 at: time, actor: by, action: "advisory.except", subject: advisory, image: image, reason: reason, before: exceptionBefore,
-                after: JSONText.object(["reason": reason, "expires_at": expires.map(Timestamp.format)]))
+                after: JSONText.object(["reason": reason, "expires_at": expires.map(Timestamp.format), "justification": justification?.rawValue]))
         }
     }
 

@@ -277,6 +277,14 @@ extension PostgresStore {
         }
     }
 
+    public func signatureCheck(of digest: Digest) async throws -> SignatureCheck? {
+        try await row("SELECT * FROM signature_checks WHERE digest = \(digest.description)").map {
+            SignatureCheck(
+                verified: try $0.value("verified"), method: try $0.value("method"), signer: try $0.value("signer"), source: try $0.value("source"),
+                found: Int(try $0.value("found", as: Int64.self)), reason: try $0.value("reason"), checkedAt: try $0.time("checked_at"))
+        }
+    }
+
     public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
         var result: [Digest: [Digest]] = [:]
         for row in try await rows(
@@ -322,7 +330,8 @@ extension PostgresStore {
         try await rows("SELECT * FROM advisory_exceptions WHERE image_name = \(image) ORDER BY advisory_id").map {
             AdvisoryException(
                 image: try $0.value("image_name"), advisoryID: try $0.value("advisory_id"), reason: try $0.value("reason"), by: try $0.value("created_by"),
-                at: try $0.time("created_at"), expiresAt: try $0.time("expires_at"))
+                at: try $0.time("created_at"), expiresAt: try $0.time("expires_at"),
+                justification: try $0.value("justification", as: String?.self).flatMap(VEXJustification.init(rawValue:)))
         }
     }
 

@@ -137,6 +137,16 @@ extension PostgresStore {
                     """, on: connection)
             }
         }
+        if let check = write.signature {
+            _ = try await rows(
+                """
+                INSERT INTO signature_checks (digest, verified, method, signer, source, found, reason, checked_at)
+                VALUES (\(snapshot.digest.description), \(check.verified), \(check.method), \(check.signer), \(check.source), \(check.found),
+                    \(check.reason), \(Timestamp.format(check.checkedAt)))
+                ON CONFLICT (digest) DO UPDATE SET verified = excluded.verified, method = excluded.method, signer = excluded.signer,
+                    source = excluded.source, found = excluded.found, reason = excluded.reason, checked_at = excluded.checked_at
+                """, on: connection)
+        }
         for (manifest, os) in write.osReleases {
             _ = try await rows(
                 """
@@ -300,8 +310,9 @@ extension PostgresStore {
         try await curate(Curation(decision: .liftRevocation(digest: digest), attribution: attribution))
     }
 
-    public func except(_ advisory: String, for image: String, until expires: Date, _ attribution: Attribution) async throws {
-        try await curate(Curation(decision: .except(image: image, advisory: advisory), attribution: attribution, expires: expires))
+    public func except(_ advisory: String, for image: String, until expires: Date, justification: VEXJustification?, _ attribution: Attribution) async throws {
+        try await curate(
+            Curation(decision: .except(image: image, advisory: advisory), attribution: attribution, expires: expires, justification: justification))
     }
 
     public func hold(_ tag: String, of image: String, at digest: Digest, _ attribution: Attribution) async throws {
@@ -345,16 +356,21 @@ extension PostgresStore {
                 _ = try await rows("DELETE FROM holds WHERE image_name = \(image) AND tag = \(tag)", on: connection)
             case .except(let image, let advisory):
                 if let before = try await row(
-                    "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = \(image) AND advisory_id = \(advisory)", on: connection)
+                    "SELECT reason, expires_at, justification FROM advisory_exceptions WHERE image_name = \(image) AND advisory_id = \(advisory)",
+                    on: connection)
                 {
-                    exceptionBefore = JSONText.object(["reason": try before["reason"].decode(String.self), "expires_at": try before["expires_at"].decode(String.self)])
+                    exceptionBefore = JSONText.object([
+                        "reason": try before["reason"].decode(String.self), "expires_at": try before["expires_at"].decode(String.self),
+                        "justification": try before["justification"].decode(String?.self),
+                    ])
                 }
                 _ = try await rows(
                     """
-                    INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at)
-                    VALUES (\(image), \(advisory), \(curation.reason), \(by), \(at), \(curation.expires.map(Timestamp.format)))
+                    INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at, justification)
+                    VALUES (\(image), \(advisory), \(curation.reason), \(by), \(at), \(curation.expires.map(Timestamp.format)),
+                        \(curation.justification?.rawValue))
                     ON CONFLICT (image_name, advisory_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
-                        created_at = excluded.created_at, expires_at = excluded.expires_at
+                        created_at = excluded.created_at, expires_at = excluded.expires_at, justification = excluded.justification
                     """, on: connection)
             }
             try await append(curation.event(facts, exceptionBefore: exceptionBefore), connection)

@@ -73,6 +73,16 @@ extension SQLiteStore {
         }
     }
 
+    public func signatureCheck(of digest: Digest) async throws -> SignatureCheck? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM signature_checks WHERE digest = ?", arguments: [digest.description]).map {
+                SignatureCheck(
+                    verified: $0["verified"], method: $0["method"], signer: $0["signer"], source: $0["source"], found: $0["found"], reason: $0["reason"],
+                    checkedAt: try Timestamp.parse($0["checked_at"]))
+            }
+        }
+    }
+
     public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
         try await pool.read { db in
             var result: [Digest: [Digest]] = [:]
@@ -97,7 +107,8 @@ extension SQLiteStore {
             try Row.fetchAll(db, sql: "SELECT * FROM advisory_exceptions WHERE image_name = ? ORDER BY advisory_id", arguments: [image]).map {
                 AdvisoryException(
                     image: $0["image_name"], advisoryID: $0["advisory_id"], reason: $0["reason"], by: $0["created_by"],
-                    at: try Timestamp.parse($0["created_at"]), expiresAt: try Timestamp.parse($0["expires_at"]))
+                    at: try Timestamp.parse($0["created_at"]), expiresAt: try Timestamp.parse($0["expires_at"]),
+                    justification: ($0["justification"] as String?).flatMap(VEXJustification.init(rawValue:)))
             }
         }
     }

@@ -60,8 +60,9 @@ extension SQLiteStore {
         try await curate(Curation(decision: .liftRevocation(digest: digest), attribution: attribution))
     }
 
-    public func except(_ advisory: String, for image: String, until expires: Date, _ attribution: Attribution) async throws {
-        try await curate(Curation(decision: .except(image: image, advisory: advisory), attribution: attribution, expires: expires))
+    public func except(_ advisory: String, for image: String, until expires: Date, justification: VEXJustification?, _ attribution: Attribution) async throws {
+        try await curate(
+            Curation(decision: .except(image: image, advisory: advisory), attribution: attribution, expires: expires, justification: justification))
     }
 
     public func hold(_ tag: String, of image: String, at digest: Digest, _ attribution: Attribution) async throws {
@@ -104,15 +105,18 @@ extension SQLiteStore {
                 try db.execute(sql: "DELETE FROM holds WHERE image_name = ? AND tag = ?", arguments: [image, tag])
             case .except(let image, let advisory):
                 exceptionBefore = try Row.fetchOne(
-                    db, sql: "SELECT reason, expires_at FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory]
-                ).map { JSONText.object(["reason": $0["reason"], "expires_at": $0["expires_at"]]) }
+                    db, sql: "SELECT reason, expires_at, justification FROM advisory_exceptions WHERE image_name = ? AND advisory_id = ?", arguments: [image, advisory]
+                ).map { JSONText.object(["reason": $0["reason"], "expires_at": $0["expires_at"], "justification": $0["justification"]]) }
                 try db.execute(
                     sql: """
-                        INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO advisory_exceptions (image_name, advisory_id, reason, created_by, created_at, expires_at, justification)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(image_name, advisory_id) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
-                            created_at = excluded.created_at, expires_at = excluded.expires_at
+                            created_at = excluded.created_at, expires_at = excluded.expires_at, justification = excluded.justification
                         """,
-                    arguments: [image, advisory, curation.reason, curation.attribution.by, at, curation.expires.map(Timestamp.format)])
+                    arguments: [
+                        image, advisory, curation.reason, curation.attribution.by, at, curation.expires.map(Timestamp.format), curation.justification?.rawValue,
+                    ])
             }
             try Self.append(curation.event(facts, exceptionBefore: exceptionBefore), db)
             return ((), try Self.scopes(of: curation.decision, db))

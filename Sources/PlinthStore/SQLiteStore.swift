@@ -276,6 +276,17 @@ public final class SQLiteStore: CatalogStore {
                     arguments: [manifest.description, position, diffID.description])
             }
         }
+        if let check = write.signature {
+            try db.execute(
+                sql: """
+                    INSERT INTO signature_checks (digest, verified, method, signer, source, found, reason, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(digest) DO UPDATE SET verified = excluded.verified, method = excluded.method, signer = excluded.signer,
+                        source = excluded.source, found = excluded.found, reason = excluded.reason, checked_at = excluded.checked_at
+                    """,
+                arguments: [
+                    digest, check.verified, check.method, check.signer, check.source, check.found, check.reason, Timestamp.format(check.checkedAt),
+                ])
+        }
         for (manifest, os) in write.osReleases {
             try db.execute(
                 sql: """

@@ -111,15 +111,24 @@ struct Advisories: AsyncParsableCommand {
         @Option(help: ArgumentHelp("How long it holds: 30d, 12h.", valueName: "duration"))
         var expires = "90d"
 
+        @Option(
+            help: ArgumentHelp(
+                "OpenVEX's word for why: \(VEXJustification.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "justification"))
+        var justification: String?
+
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             guard let lifetime = Token.Create.lifetime(expires), let seconds = lifetime else {
                 throw ValidationError("--expires '\(expires)' is not a lifetime: use e.g. 30d or 12h")
             }
+            var justified: VEXJustification?
+            if let justification {
+                do { justified = try VEXJustification(parsing: justification) } catch { throw ValidationError("--justification \(error.description)") }
+            }
             do {
                 try await store.catalog().exceptAdvisory(
-                    advisory, image: image, expires: Date().addingTimeInterval(seconds), actor: Token.localActor, reason: reason)
+                    advisory, image: image, expires: Date().addingTimeInterval(seconds), justification: justified, actor: Token.localActor, reason: reason)
             } catch let error as CurationError {
                 throw Failure(description: error.description)
             }

@@ -55,7 +55,8 @@ struct Changelog: AsyncParsableCommand {
         for item in items {
             rows.append([
                 RFC3339.format(item.at), item.action, item.tag ?? "", item.digest?.description ?? "", item.actor,
-                (item.reason ?? "") + (item.flags.isEmpty ? "" : " [\(item.flags.joined(separator: ","))]"),
+                (item.reason ?? "") + (item.flags.isEmpty ? "" : " [\(item.flags.joined(separator: ","))]")
+                    + (item.signature.map { ($0.verified ? " signed: " : " unsigned: ") + $0.reason } ?? ""),
             ])
         }
         Output.write(Output.table(rows))

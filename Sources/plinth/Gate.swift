@@ -155,7 +155,7 @@ struct Check: AsyncParsableCommand {
         }
         let log: [String: Any] = [
             "version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "runs": [["tool": ["driver": ["name": "plinth", "version": "0.1.0", "informationUri": "https://github.com/plinth/plinth", "rules": rules]], "results": results]],
+            "runs": [["tool": ["driver": ["name": "plinth", "version": PlinthRelease.version, "informationUri": "https://github.com/plinth/plinth", "rules": rules]], "results": results]],
         ]
         return String(decoding: try JSONSerialization.data(withJSONObject: log, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }

@@ -76,6 +76,9 @@ struct Lookup: AsyncParsableCommand {
             if let index = revocation.index { text += " (its index \(index))" }
             rows.append(["revoked", text])
         }
+        if let signature = answer.signature {
+            rows.append(["signature", (signature.verified ? "verified: " : "not verified: ") + signature.reason])
+        }
         if let first = answer.firstSeen { rows.append(["first seen", RFC3339.format(first)]) }
         if let last = answer.lastSeen { rows.append(["last seen", RFC3339.format(last)]) }
         if let health = answer.health {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PlinthCatalog
+import PlinthCore
 import PlinthStore
 
 /// `plinth`: the catalog of trusted base images, from the command line (SPEC "Command line").
@@ -14,8 +15,8 @@ struct Plinth: AsyncParsableCommand {
             Exit codes: 0 ok or policy passed; 1 policy failed (a verdict other than approved, \
             or superseded within grace); 2 usage or runtime error, with a one-line reason on stderr.
             """,
-        version: "0.1.0",
-        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, MigrateStore.self]
+        version: PlinthRelease.version,
+        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, SBOM.self, VEX.self, MigrateStore.self]
     )
 
     /// Runs the command; maps every failure to SPEC's exit codes (ArgumentParser's own

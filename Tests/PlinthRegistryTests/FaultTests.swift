@@ -19,12 +19,14 @@ struct FaultTests {
     static var manifestDigest: String { Digest.compute(.sha256, of: manifest).description }
     static let path = "/v2/test/repo/manifests/v1"
 
-    static func client(credentials: [String: RegistryCredentials] = [:]) -> RegistryClient {
+    /// `requestTimeout` is generous but for the stall test: the suite on PostgreSQL loads the
+    /// machine enough that a fake registry's answer took over 2 s.
+    static func client(credentials: [String: RegistryCredentials] = [:], requestTimeout: Duration = .seconds(20)) -> RegistryClient {
         var configuration = RegistryConfiguration()
         configuration.maxAttempts = 3
         configuration.initialBackoff = .milliseconds(10)
         configuration.maxBackoff = .milliseconds(50)
-        configuration.requestTimeout = .seconds(2)  // under the stall test's 3 s, above a loaded CI machine's slowest answer
+        configuration.requestTimeout = requestTimeout
         return RegistryClient(configuration: configuration, credentials: StaticCredentials(credentials))
     }
 
@@ -33,15 +35,18 @@ struct FaultTests {
     }
 
     /// Runs `body` against a fake registry with a fresh client; returns what it threw.
-    static func failure(_ replies: [FakeRegistry.Reply], path: String = path, _ body: @escaping @Sendable (RegistryClient, String) async throws -> Void = {
-        _ = try await $0.manifest(reference($1), logger: logger)
-    }) async throws -> RegistryError? {
+    static func failure(
+        _ replies: [FakeRegistry.Reply], path: String = path, requestTimeout: Duration = .seconds(20),
+        _ body: @escaping @Sendable (RegistryClient, String) async throws -> Void = {
+            _ = try await $0.manifest(reference($1), logger: logger)
+        }
+    ) async throws -> RegistryError? {
         let fake = FakeRegistry()
         fake.script(path, replies)
         return try await fake.run { address in
             // The client is shut down before the fake stops: an open keep-alive connection
             // would hold the fake's graceful shutdown.
-            let client = client()
+            let client = client(requestTimeout: requestTimeout)
             var failure: RegistryError?
             do { try await body(client, address) } catch let error as RegistryError { failure = error }
             try await client.shutdown()
@@ -125,7 +130,7 @@ struct FaultTests {
     }
 
     @Test func aStallPastTheTimeoutFails() async throws {
-        let error = try await Self.failure([.stall(.seconds(3))])
+        let error = try await Self.failure([.stall(.seconds(3))], requestTimeout: .seconds(1))
         #expect(error?.kind == .timeout)
     }
 

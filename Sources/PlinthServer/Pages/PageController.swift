@@ -120,7 +120,13 @@ struct PageController: Sendable {
 
     struct HistoryView { var at, digest, short, verdict: String; var by: String? }
     struct TagView { var tag: String; var digest, from, grade, nextDrop, hold: String?; var history: [HistoryView] }
-    struct ChangeView { var at, action, actor: String; var image: String?; var tag, digest, short, reason, summary: String?; var flags: [String]; var id: String }
+    struct ChangeView {
+        var at, action, actor: String
+        var image: String?
+        var tag, digest, short, reason, summary, signature: String?
+        var flags: [String]
+        var id: String
+    }
     struct AdvisoryView { var id, severity, package, installed, fixed, exception: String }
 
     static func short(_ digest: Digest) -> String { String(digest.description.prefix(19)) }
@@ -128,7 +134,8 @@ struct PageController: Sendable {
     static func change(_ item: ChangelogItem, image: String?) -> ChangeView {
         ChangeView(
             at: RFC3339.format(item.at), action: item.action, actor: item.actor, image: image, tag: item.tag, digest: item.digest?.description,
-            short: item.digest.map(short), reason: item.reason, summary: item.summary, flags: item.flags,
+            short: item.digest.map(short), reason: item.reason, summary: item.summary,
+            signature: item.signature.map { ($0.verified ? "signature verified: " : "signature not verified: ") + $0.reason }, flags: item.flags,
             id: "\(image ?? "-")-\(item.eventID.map(String.init) ?? "seen")-\(Int(item.at.timeIntervalSince1970))-\(item.tag ?? "")-\(item.digest?.description.suffix(12) ?? "")")
     }
 
@@ -190,6 +197,7 @@ struct PageController: Sendable {
             "kind": answer.kind?.rawValue, "platform": answer.platform?.description, "index": answer.index?.description,
             "grade": answer.health?.grade?.rawValue,
             "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" },
+            "signature": answer.signature.map { ($0.verified ? "Verified: " : "Not verified: ") + $0.reason },
             "standings": standings, "hasStandings": !standings.isEmpty,
         ]
         return renderer.page("digest", PageRenderer.compact(page), status: verdict.verdict == .unknown ? .notFound : .ok)

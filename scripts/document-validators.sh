@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the SBOM and VEX validators the provenance tests run (PyPI spdx-tools,
+# cyclonedx-python-lib with its JSON validation, jsonschema) in .build/venv-documents, once,
+# and prints the venv's python.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.build/venv-documents
+if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import spdx_tools, cyclonedx.validation.json, jsonschema' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'spdx-tools>=0.8.5,<0.9' 'cyclonedx-python-lib[json-validation]>=11,<12' 'jsonschema>=4.18,<5' >&2
+fi
+echo "$PWD/$venv/bin/python"
