@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the SBOM and VEX validators the provenance tests run (PyPI spdx-tools,
-# cyclonedx-python-lib with its JSON validation, jsonschema) in .build/venv-documents, once,
-# and prints the venv's python.
+# Installs the checkers the provenance tests run against Plinth's output, in
+# .build/venv-documents, once, and prints the venv's python: the SBOM and VEX validators (PyPI
+# spdx-tools, cyclonedx-python-lib with its JSON validation, jsonschema) and sigstore-python
+# (PyPI sigstore, whose `sigstore verify identity` the keyless tests compare with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/venv-documents
-if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import spdx_tools, cyclonedx.validation.json, jsonschema' 2>/dev/null; then
+if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import spdx_tools, cyclonedx.validation.json, jsonschema, sigstore' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'spdx-tools>=0.8.5,<0.9' 'cyclonedx-python-lib[json-validation]>=11,<12' 'jsonschema>=4.18,<5' >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'spdx-tools>=0.8.5,<0.9' 'cyclonedx-python-lib[json-validation]>=11,<12' 'jsonschema>=4.18,<5' 'sigstore==4.5.1' >&2
 fi
 echo "$PWD/$venv/bin/python"

@@ -18,14 +18,6 @@ import Testing
 struct ProvenanceExportTests {
     let logger = Logger(label: "test.provenance")
 
-    /// The validators' python (scripts/document-validators.sh installs them once in .build).
-    static func validatorPython() async throws -> String {
-        let script = TestRegistries.repositoryRoot.appendingPathComponent("scripts/document-validators.sh").path
-        let (ok, output) = try await TestRegistries.run(script, [])
-        try #require(ok, "installing the document validators failed: \(output)")
-        return try #require(output.split(separator: "\n").last.map(String.init))
-    }
-
     /// Runs the validator of `kind` over the documents; its output, and whether all passed.
     static func validate(_ kind: String, _ documents: [Data]) async throws -> (Bool, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-documents-\(UUID().uuidString)")
@@ -38,7 +30,7 @@ struct ProvenanceExportTests {
             paths.append(path)
         }
         let script = TestRegistries.repositoryRoot.appendingPathComponent("scripts/validate-documents.py").path
-        return try await TestRegistries.run(try await validatorPython(), [script, kind] + paths)
+        return try await TestRegistries.run(try await TestRegistries.documentValidatorsPython(), [script, kind] + paths)
     }
 
     static func get(_ client: some TestClientProtocol, _ uri: String) async throws -> (HTTPResponse.Status, Data, String?) {

@@ -91,3 +91,16 @@ public struct CosignLayout: Sendable {
         guard ok else { throw TestRegistries.StartError(description: "\(name) \(arguments.joined(separator: " ")) failed: \(output)") }
     }
 }
+
+extension TestRegistries {
+    /// The python of the venv with the document validators and sigstore-python
+    /// (scripts/document-validators.sh installs them once in .build).
+    public static func documentValidatorsPython() async throws -> String {
+        let script = repositoryRoot.appendingPathComponent("scripts/document-validators.sh").path
+        let (ok, output) = try await run(script, [])
+        guard ok, let python = output.split(separator: "\n").last.map(String.init) else {
+            throw StartError(description: "installing the document validators failed: \(output)")
+        }
+        return python
+    }
+}
