@@ -118,8 +118,8 @@ extension Catalog {
                 // verified; a required signature that does not verify holds the digest back.
                 if let policy = entry.signatures {
                     let (found, notes) = await client.signatures(of: digest, registry: reference.registry, path: reference.path, logger: logger)
-                    var check = SignatureVerifier.check(
-                        found, digest: digest, repository: entry.repository, policy: policy, at: moment,
+                    var check = await SignatureVerifier.check(
+                        found, digest: digest, repository: entry.repository, policy: policy, trustedRoot: trustedRoot, at: moment,
                         normalize: { try? ImageReference(parsing: $0).repository })
                     if !check.verified, !notes.isEmpty { check.reason += " (\(notes.joined(separator: "; ")))" }
                     write.signature = check

@@ -9,10 +9,14 @@ public struct Catalog: Sendable {
     let cache: VerdictCache
     /// The clock, injectable so that tests can stand at a chosen time.
     public let now: @Sendable () -> Date
+    /// What keyless signatures are verified against: Sigstore's public-good root unless
+    /// `--trusted-root` names another.
+    public let trustedRoot: SigstoreTrustedRoot?
 
-    public init(store: any CatalogStore, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any CatalogStore, now: @escaping @Sendable () -> Date = Date.init, trustedRoot: SigstoreTrustedRoot? = try? .publicGood()) {
         self.store = store
         self.now = now
+        self.trustedRoot = trustedRoot
         self.cache = VerdictCache()
     }
 }

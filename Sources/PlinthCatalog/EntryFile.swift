@@ -210,11 +210,6 @@ enum EntryFile {
             var signatures: SignaturePolicy?
             if let node = f["signatures"] {
                 let g = try fields(node, at: "signatures", required: ["required"], optional: ["keys", "identities"])
-                if g["identities"] != nil {
-                    throw fail(
-                        g["identities"], "signatures.identities",
-                        "keyless identities (Fulcio certificates) are not verified yet: name the publisher's public keys in signatures.keys")
-                }
                 let requiredText = try string(g["required"]!, "signatures.required")
                 guard let required = Bool(requiredText) else { throw fail(g["required"], "signatures.required", "'\(requiredText)' must be true or false") }
                 var keys: [String] = []
@@ -223,9 +218,27 @@ enum EntryFile {
                         keys.append(try string(keyNode, "signatures.keys[\(i)]"))
                     }
                 }
-                let policy = SignaturePolicy(required: required, keys: keys)
+                var identities: [SigstoreIdentity] = []
+                if let identityNodes = g["identities"] {
+                    for (i, identityNode) in try list(identityNodes, "signatures.identities").enumerated() {
+                        let path = "signatures.identities[\(i)]"
+                        let h = try fields(identityNode, at: path, required: ["issuer"], optional: ["subject", "subject_regex"])
+                        let subject = try optionalString(h["subject"], "\(path).subject")
+                        let regex = try optionalString(h["subject_regex"], "\(path).subject_regex")
+                        guard (subject == nil) != (regex == nil) else {
+                            throw fail(identityNode, path, "name the signer by exactly one of subject or subject_regex")
+                        }
+                        if let regex, (try? NSRegularExpression(pattern: regex)) == nil {
+                            throw fail(h["subject_regex"], "\(path).subject_regex", "'\(regex)' is not a regular expression")
+                        }
+                        identities.append(SigstoreIdentity(issuer: try string(h["issuer"]!, "\(path).issuer"), subject: subject, subjectRegex: regex))
+                    }
+                }
+                let policy = SignaturePolicy(required: required, keys: keys, identities: identities)
                 do { _ = try policy.publicKeys() } catch { throw fail(g["keys"], "signatures.keys[\(error.index)]", error.message) }
-                if required, keys.isEmpty { throw fail(node, "signatures.keys", "a required signature needs at least one key to verify it with") }
+                if required, keys.isEmpty, identities.isEmpty {
+                    throw fail(node, "signatures.keys", "a required signature needs at least one key or identity to verify it with")
+                }
                 signatures = policy
             }
 

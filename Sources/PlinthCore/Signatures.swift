@@ -9,10 +9,24 @@ public struct SignaturePolicy: Hashable, Sendable, Codable {
     /// ECDSA P-256 public keys, PEM (`-----BEGIN PUBLIC KEY-----`), as `cosign generate-key-pair`
     /// and `openssl ec -pubout` write them.
     public var keys: [String]
+    /// Keyless signers: Fulcio certificates for these identities, logged in Rekor.
+    public var identities: [SigstoreIdentity]
 
-    public init(required: Bool, keys: [String]) {
+    public init(required: Bool, keys: [String], identities: [SigstoreIdentity] = []) {
         self.required = required
         self.keys = keys
+        self.identities = identities
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case required, keys, identities
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        required = try container.decode(Bool.self, forKey: .required)
+        keys = try container.decodeIfPresent([String].self, forKey: .keys) ?? []
+        identities = try container.decodeIfPresent([SigstoreIdentity].self, forKey: .identities) ?? []
     }
 
     /// The keys, parsed; a key that is not a P-256 public key in PEM is refused, naming it.
@@ -46,6 +60,8 @@ public struct FoundSignature: Sendable, Hashable {
     public var signature: [UInt8]
     /// The Fulcio certificate (`dev.sigstore.cosign/certificate`, PEM), for keyless signatures.
     public var certificate: String?
+    /// A Sigstore bundle (cosign v3's referrer), instead of a payload and signature.
+    public var bundle: [UInt8]?
     /// `tag sha256-<hex>.sig` or `referrers`.
     public var source: String
 
@@ -55,15 +71,23 @@ public struct FoundSignature: Sendable, Hashable {
         self.certificate = certificate
         self.source = source
     }
+
+    public init(bundle: [UInt8], source: String) {
+        self.payload = []
+        self.signature = []
+        self.bundle = bundle
+        self.source = source
+    }
 }
 
 /// What Plinth found of a digest's signatures and made of them: kept per digest, shown by
 /// lookups and the changelog, and the reason a required signature holds a digest back.
 public struct SignatureCheck: Sendable, Hashable, Codable {
     public var verified: Bool
-    /// `key` when a trusted key verified it; nil when none did.
+    /// `key` when a trusted key verified it, `keyless` for a Fulcio certificate logged in Rekor; nil when none did.
     public var method: String?
-    /// The trusted key's fingerprint (`sha256:…` of its SubjectPublicKeyInfo).
+    /// The trusted key's fingerprint (`sha256:…` of its SubjectPublicKeyInfo), or the keyless
+    /// signer's identity and issuer.
     public var signer: String?
     /// Where the signature that verified, or the first one found, was: `tag sha256-….sig`, `referrers`.
     public var source: String?
@@ -122,9 +146,9 @@ public enum SignatureVerifier {
     /// The verdict on what was found for `digest` of `repository` under the policy's keys.
     /// `normalize` turns a `docker-reference` into the repository it names (nil when it names none).
     public static func check(
-        _ found: [FoundSignature], digest: Digest, repository: String, policy: SignaturePolicy, at moment: Date,
+        _ found: [FoundSignature], digest: Digest, repository: String, policy: SignaturePolicy, trustedRoot: SigstoreTrustedRoot?, at moment: Date,
         normalize: (String) -> String?
-    ) -> SignatureCheck {
+    ) async -> SignatureCheck {
         func result(_ verified: Bool, _ reason: String, method: String? = nil, signer: String? = nil, source: String? = nil) -> SignatureCheck {
             SignatureCheck(
                 verified: verified, method: method, signer: signer, source: source ?? found.first?.source, found: found.count, reason: reason,
@@ -135,9 +159,34 @@ public enum SignatureVerifier {
         }
         let keys: [P256.Signing.PublicKey]
         do { keys = try policy.publicKeys() } catch { return result(false, error.description) }
-        guard !keys.isEmpty else { return result(false, "the entry names no key to verify signatures with") }
+        guard !keys.isEmpty || !policy.identities.isEmpty else { return result(false, "the entry names no key or identity to verify signatures with") }
         var reasons: [String] = []
         for signature in found {
+            if let bundle = signature.bundle {
+                // Keyless: a Sigstore bundle whose in-toto statement is about this digest.
+                guard !policy.identities.isEmpty, let trustedRoot else {
+                    reasons.append("\(signature.source): a Sigstore bundle, and the entry names no keyless identity")
+                    continue
+                }
+                do {
+                    let verified = try await SigstoreVerifier.verify(
+                        try SigstoreBundle(json: Data(bundle)), artifact: .subject(digest), identities: policy.identities, trustedRoot: trustedRoot, now: moment)
+                    let signer = "\(verified.subject) (\(verified.issuer))"
+                    return result(
+                        true, "signed keyless by \(signer), logged in Rekor at index \(verified.logIndex), found at \(signature.source)", method: "keyless",
+                        signer: signer, source: signature.source)
+                } catch {
+                    reasons.append("\(signature.source): \(error.description)")
+                }
+                continue
+            }
+            guard !keys.isEmpty else {
+                reasons.append(
+                    signature.certificate == nil
+                        ? "\(signature.source): a key-based signature, and the entry names no key"
+                        : "\(signature.source): a keyless signature in cosign's tag layout (certificate and Rekor bundle annotations), which Plinth does not verify yet")
+                continue
+            }
             guard signature.signature.count <= maxSignatureBytes, signature.payload.count <= maxPayloadBytes,
                 let der = try? P256.Signing.ECDSASignature(derRepresentation: signature.signature)
             else {

@@ -9,6 +9,7 @@ import PlinthCore
 extension RegistryClient {
     public static let simpleSigningLayer = "application/vnd.dev.cosign.simplesigning.v1+json"
     public static let cosignSignatureArtifact = "application/vnd.dev.cosign.artifact.sig.v1+json"
+    public static let sigstoreBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
     static let signatureAnnotation = "dev.cosignproject.cosign/signature"
     static let certificateAnnotation = "dev.sigstore.cosign/certificate"
     /// At most this many signature manifests, and layers in each, are read per digest.
@@ -29,10 +30,14 @@ extension RegistryClient {
         }
         do {
             for referrer in try await referrers(of: digest, registry: registry, path: path, logger: logger).prefix(Self.maxSignatureManifests)
-            where referrer.artifactType == Self.cosignSignatureArtifact || referrer.artifactType == Self.simpleSigningLayer {
+            where [Self.cosignSignatureArtifact, Self.simpleSigningLayer, Self.sigstoreBundle].contains(referrer.artifactType) {
                 let reference = ImageReference(registry: registry, path: path, tag: nil, digest: referrer.digest)
                 let manifest = try await self.manifest(reference, logger: logger)
-                found += try await simpleSignatures(in: manifest, registry: registry, path: path, source: "referrers", logger: logger)
+                if referrer.artifactType == Self.sigstoreBundle {
+                    found += try await bundles(in: manifest, registry: registry, path: path, logger: logger)
+                } else {
+                    found += try await simpleSignatures(in: manifest, registry: registry, path: path, source: "referrers", logger: logger)
+                }
             }
         } catch {
             notes.append("reading the referrers of \(digest): \(error)")
@@ -62,6 +67,21 @@ extension RegistryClient {
             let payload = try await blob(registry: registry, path: path, digest: layer.digest, maxBytes: SignatureVerifier.maxPayloadBytes, logger: logger)
             found.append(
                 FoundSignature(payload: payload, signature: Array(signature), certificate: layer.annotations?[Self.certificateAnnotation], source: source))
+        }
+        return found
+    }
+
+    /// The Sigstore bundles of a cosign v3 referrer: its layers of the bundle media type, each
+    /// at most `SigstoreBundle.maxBytes`.
+    func bundles(in manifest: FetchedManifest, registry: String, path: String, logger: Logger) async throws -> [FoundSignature] {
+        guard case .image(_, let layers) = try ManifestDocument.parse(manifest.bytes, mediaType: manifest.mediaType) else { return [] }
+        var found: [FoundSignature] = []
+        for layer in layers.prefix(Self.maxSignatureManifests) where layer.mediaType.rawValue == Self.sigstoreBundle {
+            guard layer.size <= SigstoreBundle.maxBytes else {
+                throw RegistryError(.tooLarge, registry: registry, message: "Sigstore bundle \(layer.digest) is \(layer.size) bytes")
+            }
+            let bytes = try await blob(registry: registry, path: path, digest: layer.digest, maxBytes: SigstoreBundle.maxBytes, logger: logger)
+            found.append(FoundSignature(bundle: bytes, source: "referrers (Sigstore bundle)"))
         }
         return found
     }

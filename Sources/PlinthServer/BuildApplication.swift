@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 public import PlinthCatalog
+public import PlinthCore
 public import PlinthRegistry
 public import PlinthStore
 public import Prometheus
@@ -26,13 +27,16 @@ public struct PlinthConfiguration: Sendable {
     public var logger: Logger
     /// The clock the catalog judges by.
     public var now: @Sendable () -> Date
+    /// What keyless signatures are verified against.
+    public var trustedRoot: SigstoreTrustedRoot?
 
     public init(
         store: StoreLocation, seed: CatalogSource? = .embedded, seedName: String = "built-in seed-data", server: ServerSettings = ServerSettings(),
         registry: RegistryClient? = nil, registryConcurrency: Int = 8, syncInterval: Duration = .zero, webhooks: [Webhook] = [],
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "plinth"),
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init, trustedRoot: SigstoreTrustedRoot? = try? .publicGood()
     ) {
+        self.trustedRoot = trustedRoot
         self.store = store
         self.seed = seed
         self.seedName = seedName
@@ -53,7 +57,7 @@ extension PlinthApplication {
     /// returns; the tests build their servers here too.
     public static func build(_ configuration: PlinthConfiguration) async throws -> (application: some ApplicationProtocol, catalog: Catalog) {
         let logger = configuration.logger
-        let catalog = Catalog(store: try await Stores.open(configuration.store, logger: logger), now: configuration.now)
+        let catalog = Catalog(store: try await Stores.open(configuration.store, logger: logger), now: configuration.now, trustedRoot: configuration.trustedRoot)
         if let seed = configuration.seed, try await catalog.store.entries().isEmpty {
             let report = try await catalog.apply(seed)
             logger.info(

@@ -18,7 +18,12 @@ enum Representation {
             workloads: e.workloads.map { .init(workload: $0.workload, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes) },
             owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
             approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
-            signatures: e.signatures.map { .init(required: $0.required, keys: $0.keys) },
+            signatures: e.signatures.map {
+                .init(
+                    required: $0.required, keys: $0.keys,
+                    identities: $0.identities.isEmpty
+                        ? nil : $0.identities.map { .init(issuer: $0.issuer, subject: $0.subject, subjectRegex: $0.subjectRegex) })
+            },
             current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since, grade: $0.grade.map(grade)) },
             createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt, revision: view.stored.revision)
     }

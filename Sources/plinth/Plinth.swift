@@ -69,8 +69,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// A catalog on the store `--db` names.
-    func catalog(logger: Logger = Logger(label: "plinth.store")) async throws -> Catalog {
-        Catalog(store: try await open(logger: logger))
+    func catalog(logger: Logger = Logger(label: "plinth.store"), trustedRoot: SigstoreTrustedRoot? = try? .publicGood()) async throws -> Catalog {
+        Catalog(store: try await open(logger: logger), trustedRoot: trustedRoot)
     }
 
     struct Unavailable: CommandLineFailure {

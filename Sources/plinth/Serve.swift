@@ -95,7 +95,7 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads, idleTimeout: Self.duration(idleTimeout)!,
                 maxConnections: maxConnections),
             registry: client, registryConcurrency: registries.concurrency, syncInterval: Self.duration(syncInterval) ?? .zero, webhooks: hooks,
-            metrics: registry, logger: logger)
+            metrics: registry, logger: logger, trustedRoot: try registries.trustedRoot())
         do {
             let (application, _) = try await PlinthApplication.build(configuration)
             try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])

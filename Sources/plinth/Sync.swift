@@ -24,6 +24,20 @@ struct RegistryOptions: ParsableArguments {
     @Flag(help: "Do not read new digests' layers for their OS and packages (faster; no advisories for them).")
     var skipPackages = false
 
+    @Option(
+        name: .customLong("trusted-root"),
+        help: ArgumentHelp(
+            "A Sigstore trusted_root.json to verify keyless signatures against, instead of the public-good root built in (dated 2025-10-21).",
+            valueName: "file"))
+    var trustedRootFile: String?
+
+    /// The root keyless signatures are checked against: the file named, else the built-in one.
+    func trustedRoot() throws -> SigstoreTrustedRoot {
+        guard let trustedRootFile else { return try SigstoreTrustedRoot.publicGood() }
+        guard let data = FileManager.default.contents(atPath: trustedRootFile) else { throw ValidationError("--trusted-root '\(trustedRootFile)': cannot read it") }
+        do { return try SigstoreTrustedRoot(json: data) } catch { throw ValidationError("--trusted-root '\(trustedRootFile)': \(error)") }
+    }
+
     func validate() throws {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
         for file in trustRoots where !FileManager.default.isReadableFile(atPath: file) {
@@ -76,7 +90,7 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         if let image, !CatalogEntry.isValidName(image) { throw ValidationError("'\(image)' is not an entry name") }
-        let catalog = try await store.catalog()
+        let catalog = try await store.catalog(trustedRoot: try registry.trustedRoot())
         let client = try registry.makeClient()
         let json = output.json
         let outcomes: [TagSyncOutcome]

@@ -153,8 +153,8 @@ struct SignatureTests {
             try await client.shutdown()
             #expect(notes.isEmpty, "\(notes)")
             #expect(found.map(\.source) == ["referrers"])
-            let check = SignatureVerifier.check(
-                found, digest: digest, repository: "\(address)/team/app", policy: SignaturePolicy(required: true, keys: [key]), at: Date(),
+            let check = await SignatureVerifier.check(
+                found, digest: digest, repository: "\(address)/team/app", policy: SignaturePolicy(required: true, keys: [key]), trustedRoot: nil, at: Date(),
                 normalize: { try? ImageReference(parsing: $0).repository })
             #expect(check.verified, "\(check.reason)")
             // The .sig tag was asked for first, and answered 404.
@@ -162,13 +162,59 @@ struct SignatureTests {
         }
     }
 
-    /// A policy's keys are checked when the entry is written: a key that is not a P-256 PEM,
-    /// a required policy with no key, and keyless identities are refused, naming the field.
+    /// cosign v3's layout: a Sigstore bundle (a real one, of ghcr.io/kubewarden/kubewarden-controller
+    /// v1.34.0) among the digest's referrers, verified keyless against Sigstore's public-good
+    /// root built into Plinth, for the identity the policy names; another identity is refused.
+    @Test func aKeylessBundleAmongTheReferrersVerifies() async throws {
+        let bundle = try Data(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("PlinthCoreTests/Fixtures/sigstore/image/kubewarden-controller-v1.34.0.sigstore.json"))
+        let digest = try Digest(parsing: "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172")
+        let empty = Data("{}".utf8)
+        let manifest = Data(
+            #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"\#(RegistryClient.sigstoreBundle)","config":{"mediaType":"application/vnd.oci.empty.v1+json","size":2,"digest":"\#(Digest.sha256(of: empty))"},"layers":[{"mediaType":"\#(RegistryClient.sigstoreBundle)","size":\#(bundle.count),"digest":"\#(Digest.sha256(of: bundle))"}],"subject":{"mediaType":"application/vnd.oci.image.index.v1+json","size":1,"digest":"\#(digest)"}}"#
+                .utf8)
+        let fake = FakeRegistry()
+        try await fake.run { address in
+            fake.script(
+                "/v2/kubewarden/kubewarden-controller/referrers/\(digest)",
+                [.manifest(body: Array(CosignLayout.referrersIndex([(manifest, RegistryClient.sigstoreBundle)])), mediaType: "application/vnd.oci.image.index.v1+json", digestHeader: nil)])
+            fake.script(
+                "/v2/kubewarden/kubewarden-controller/manifests/\(Digest.sha256(of: manifest))",
+                [.manifest(body: Array(manifest), mediaType: "application/vnd.oci.image.manifest.v1+json", digestHeader: nil)])
+            fake.script("/v2/kubewarden/kubewarden-controller/blobs/\(Digest.sha256(of: bundle))", [.blob(Array(bundle))])
+            let client = RegistryClient()
+            let (found, notes) = await client.signatures(of: digest, registry: address, path: "kubewarden/kubewarden-controller", logger: logger)
+            try await client.shutdown()
+            #expect(notes.isEmpty, "\(notes)")
+            let release = SigstoreIdentity(
+                issuer: "https://token.actions.githubusercontent.com",
+                subjectRegex: #"https://github\.com/kubewarden/kubewarden-controller/\.github/workflows/release\.yml@refs/tags/v.+"#)
+            func check(_ identity: SigstoreIdentity) async -> SignatureCheck {
+                await SignatureVerifier.check(
+                    found, digest: digest, repository: "\(address)/kubewarden/kubewarden-controller",
+                    policy: SignaturePolicy(required: true, keys: [], identities: [identity]), trustedRoot: try? .publicGood(), at: Date(),
+                    normalize: { try? ImageReference(parsing: $0).repository })
+            }
+            let verified = await check(release)
+            #expect(verified.verified, "\(verified.reason)")
+            #expect(verified.method == "keyless")
+            #expect(verified.signer == "https://github.com/kubewarden/kubewarden-controller/.github/workflows/release.yml@refs/tags/v1.34.0 (https://token.actions.githubusercontent.com)")
+            let stranger = await check(SigstoreIdentity(issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/someone/else"))
+            #expect(!stranger.verified)
+            #expect(stranger.reason.contains("not an identity the entry trusts"), "\(stranger.reason)")
+        }
+    }
+
+    /// A policy is checked when the entry is written: a key that is not a P-256 PEM, a required
+    /// policy with no key or identity, an identity with no subject or a regular expression
+    /// that does not compile are refused, naming the field.
     @Test func anEntryWithABadSignaturePolicyIsRefused() async throws {
         let (database, catalog) = try await TestDatabase.seeded()
         for (policy, field) in [
             (#"{"required":true,"keys":["not a key"]}"#, "signatures.keys[0]"), (#"{"required":true}"#, "signatures.keys"),
-            (#"{"required":true,"identities":[{"issuer":"https://accounts.google.com","subject":"a@b"}]}"#, "signatures.identities"),
+            (#"{"required":true,"identities":[{"issuer":"https://accounts.google.com","subject_regex":"(unclosed"}]}"#, "signatures.identities[0].subject_regex"),
+            (#"{"required":true,"identities":[{"issuer":"https://accounts.google.com"}]}"#, "signatures.identities[0]"),
         ] {
             let document = #"""
                 {"name":"signed","title":"S","repository":"example.org/signed","tags":["v1"],"status":"approved",
