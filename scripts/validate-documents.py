@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Validates SBOM and VEX documents with the tools their formats' maintainers publish:
+"""Validates documents Plinth writes with the tools their formats' maintainers publish:
 SPDX 2.3 JSON with spdx-tools (PyPI spdx-tools), CycloneDX 1.6 JSON with
-cyclonedx-python-lib's strict JSON validator, OpenVEX 0.2.0 against OpenVEX's JSON schema
+cyclonedx-python-lib's strict JSON validator, OpenVEX 0.2.0 against OpenVEX's JSON schema,
+and Renovate custom datasource answers against the schema written from Renovate's own
 (jsonschema, draft 2020-12). Prints each problem; exits 1 if any document has one.
 
-Usage: validate-documents.py spdx|cyclonedx|openvex FILE...
-       (openvex reads the schema from Tests/PlinthServerTests/Fixtures/openvex/)
+Usage: validate-documents.py spdx|cyclonedx|openvex|renovate FILE...
+       (the schemas are in Tests/PlinthServerTests/Fixtures/openvex/ and renovate/)
 """
 import json
 import os
@@ -30,9 +31,17 @@ def cyclonedx(path):
 
 
 def openvex(path):
+    return against("openvex/openvex_json_schema.json", path)
+
+
+def renovate(path):
+    return against("renovate/custom-datasource.schema.json", path)
+
+
+def against(schema, path):
     import jsonschema
 
-    schema_path = os.path.join(os.path.dirname(__file__), "..", "Tests", "PlinthServerTests", "Fixtures", "openvex", "openvex_json_schema.json")
+    schema_path = os.path.join(os.path.dirname(__file__), "..", "Tests", "PlinthServerTests", "Fixtures", schema)
     with open(schema_path) as f:
         schema = json.load(f)
     with open(path) as f:
@@ -42,10 +51,10 @@ def openvex(path):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("spdx", "cyclonedx", "openvex"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("spdx", "cyclonedx", "openvex", "renovate"):
         print(__doc__, file=sys.stderr)
         return 2
-    check = {"spdx": spdx, "cyclonedx": cyclonedx, "openvex": openvex}[sys.argv[1]]
+    check = {"spdx": spdx, "cyclonedx": cyclonedx, "openvex": openvex, "renovate": renovate}[sys.argv[1]]
     failed = False
     for path in sys.argv[2:]:
         try:

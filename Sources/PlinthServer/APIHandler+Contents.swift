@@ -36,6 +36,18 @@ extension APIHandler {
         }
     }
 
+    func getRenovateReleases(_ input: Operations.GetRenovateReleases.Input) async throws -> Operations.GetRenovateReleases.Output {
+        let releases = try await catalog.renovateReleases(of: try Self.validName(input.path.name))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        homepage: releases.homepage,
+                        releases: releases.releases.map {
+                            .init(version: $0.version, digest: $0.digest.description, releaseTimestamp: $0.releaseTimestamp, isDeprecated: $0.isDeprecated)
+                        }))))
+    }
+
     func getImageVEX(_ input: Operations.GetImageVEX.Input) async throws -> Operations.GetImageVEX.Output {
         let name = try Self.validName(input.path.name)
         return .ok(.init(body: .json(.init(additionalProperties: try Self.object(try await catalog.vex(of: name).json())))))
