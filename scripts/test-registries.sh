@@ -7,7 +7,9 @@
 # Usage: scripts/test-registries.sh start DIR [--owner PID]   start, push, write DIR/env
 #        scripts/test-registries.sh single DIR [--access-log] one anonymous registry, empty;
 #                                                             prints "host:port pid" (for tests that kill it);
-#                                                             --access-log logs each request to DIR/single/log
+#                                                             --access-log logs each request to DIR/single/log;
+#                                                             --notify URL TOKEN sends its events (notifications)
+#                                                             to URL with that bearer token
 #        scripts/test-registries.sh stop DIR                  stop everything started in DIR
 # With --owner, everything stops by itself once process PID has exited (the test run).
 #
@@ -35,6 +37,13 @@ owner=""
 [[ ${3:-} == --owner ]] && owner=${4:?--owner needs a PID}
 access_log=disabled
 [[ ${3:-} == --access-log ]] && access_log=enabled
+notify=""
+if [[ ${3:-} == --notify ]]; then
+  # distribution's notifications: every push and pull, as an envelope of events, to URL.
+  notify="notifications:
+  endpoints:
+    - {name: plinth, url: '${4:?--notify needs a URL}', headers: {Authorization: ['Bearer ${5:?--notify needs a token}']}, timeout: 10s, threshold: 3, backoff: 1s}"
+fi
 
 for tool in docker-registry skopeo htpasswd openssl python3 zstd; do
   command -v "$tool" >/dev/null || { echo "test-registries: '$tool' is missing (scripts/setup.sh --test installs it)" >&2; exit 2; }
@@ -67,7 +76,7 @@ YAML
 
 if [[ $command == single ]]; then
   port=$(free_port)
-  registry single "$port" >/dev/null
+  registry single "$port" "$notify" >/dev/null
   echo "127.0.0.1:$port $(tail -n 1 "$dir/pids")"
   exit 0
 fi

@@ -9,6 +9,8 @@ public struct BaseIdentification: Sendable, Hashable {
     public var image: String
     /// The application image's platform manifest that was examined.
     public var manifest: Digest
+    /// The index the reference named, when it named one.
+    public var index: Digest?
     /// The base's platform manifest found by layer ancestry (exact), if any.
     public var base: Digest?
     /// What the image's `org.opencontainers.image.base.*` annotations or labels claim.
@@ -29,10 +31,12 @@ extension Catalog {
     public func identifyBase(of reference: ImageReference, platform: Platform, client: RegistryClient, logger: Logger) async throws -> BaseIdentification {
         var top = try await client.manifest(reference, logger: logger)
         var annotations = Self.annotations(top.bytes)
+        var index: Digest?
         if top.mediaType.isIndex, case .index(let entries) = try ManifestDocument.parse(top.bytes, mediaType: top.mediaType) {
             guard let child = entries.map(\.indexChild).first(where: { !$0.isAttestation && $0.platform == platform }) else {
                 throw CatalogError.platformNotFound(platform.description)
             }
+            index = top.digest
             top = try await client.manifest(ImageReference(registry: reference.registry, path: reference.path, tag: nil, digest: child.digest), logger: logger)
             annotations.merge(Self.annotations(top.bytes)) { _, new in new }
         }
@@ -47,7 +51,7 @@ extension Catalog {
         let diffIDs = ImageConfig.diffIDs(configBytes)
 
         var result = BaseIdentification(
-            image: reference.description, manifest: top.digest, base: nil, claimedDigest: claimed, claimedName: claimedName, answer: nil,
+            image: reference.description, manifest: top.digest, index: index, base: nil, claimedDigest: claimed, claimedName: claimedName, answer: nil,
             rebuildNeeded: false, reason: "")
         // Layer ancestry: the longest cataloged layer list the image's begins with.
         if let first = diffIDs.first {
@@ -64,11 +68,11 @@ extension Catalog {
         }
         let answer = try await lookup(base)
         result.answer = answer
-        let index = answer.index ?? base
-        result.rebuildNeeded = answer.currentDigest.map { $0 != index } ?? false
+        let baseIndex = answer.index ?? base
+        result.rebuildNeeded = answer.currentDigest.map { $0 != baseIndex } ?? false
         var reason = "built on \(answer.verdict.standings.first.map { "\($0.image) (\($0.repository):\($0.tag))" } ?? base.description): \(answer.verdict.verdict.rawValue)"
         if result.rebuildNeeded, let current = answer.currentDigest { reason += "; rebuild needed: the tag now points at \(current)" }
-        if let claimed, claimed != base, claimed != index { reason += "; note: it claims \(claimed), but its layers say \(base)" }
+        if let claimed, claimed != base, claimed != baseIndex { reason += "; note: it claims \(claimed), but its layers say \(base)" }
         result.reason = reason
         return result
     }

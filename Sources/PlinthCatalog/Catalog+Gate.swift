@@ -42,36 +42,48 @@ public struct PinResult: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 }
 
-extension Catalog {
-    /// Judges every base of the Dockerfiles and every reference.
-    public func gate(
-        dockerfiles: [(path: String, text: String)], references: [String], buildArgs: [String: String] = [:], policy: GatePolicy = .init()
+/// What judges the gate's inputs: the catalog itself, or a Plinth server asked over HTTP
+/// (`plinth check --server`), with the same judgments either way.
+public protocol GateJudge: Sendable {
+    /// Judges each input (a digest, a reference or a Dockerfile base) as written, in order.
+    func judge(_ inputs: [String], policy: GatePolicy) async throws -> [Judgment]
+}
+
+extension Catalog: GateJudge {}
+
+/// The CI gate over Dockerfiles: their bases read here, judged by a `GateJudge`.
+public enum Gate {
+    /// Judges every base of the Dockerfiles and every reference (in one batch).
+    public static func findings(
+        dockerfiles: [(path: String, text: String)], references: [String], buildArgs: [String: String] = [:], policy: GatePolicy = .init(),
+        judge: some GateJudge
     ) async throws -> [GateFinding] {
-        var findings: [GateFinding] = []
+        var pending: [(source: String, file: String?, line: Int?, input: String)] = []
         for (path, text) in dockerfiles {
             let bases: [Dockerfile.Base]
             do { bases = try Dockerfile.bases(text, buildArgs: buildArgs) } catch { throw DockerfileError(file: path, error: error) }
-            for base in bases {
-                findings.append(GateFinding(source: "\(path):\(base.line)", file: path, line: base.line, judgment: try await judge(base.reference, policy: policy)))
-            }
+            for base in bases { pending.append(("\(path):\(base.line)", path, base.line, base.reference)) }
         }
-        for reference in references {
-            findings.append(GateFinding(source: "argument", judgment: try await judge(reference, policy: policy)))
-        }
-        return findings
+        for reference in references { pending.append(("argument", nil, nil, reference)) }
+        let judgments = try await judge.judge(pending.map(\.input), policy: policy)
+        return zip(pending, judgments).map { GateFinding(source: $0.source, file: $0.file, line: $0.line, judgment: $1) }
     }
 
     /// Rewrites each literal base `name:tag` (or stale `name:tag@digest`) of a Dockerfile to
     /// `name:tag@<current approved digest>`, keeping every other byte.
-    public func pin(_ text: String, buildArgs: [String: String] = [:]) async throws -> PinResult {
+    public static func pin(_ text: String, buildArgs: [String: String] = [:], judge: some GateJudge) async throws -> PinResult {
         var result = PinResult(text: text, changes: [], skipped: [])
         var replacements: [(Range<Int>, String, Int, String)] = []
+        var literal: [(base: Dockerfile.Base, range: Range<Int>)] = []
         for base in try Dockerfile.bases(text, buildArgs: buildArgs) {
             guard let range = base.range else {
                 result.skipped.append((base.line, base.written, "uses variables; pin the value where it is set"))
                 continue
             }
-            let judgment = try await judge(base.written)
+            literal.append((base, range))
+        }
+        let judgments = try await judge.judge(literal.map(\.base.written), policy: GatePolicy())
+        for ((base, range), judgment) in zip(literal, judgments) {
             guard let reference = judgment.reference, let tag = reference.tag else {
                 result.skipped.append((base.line, base.written, judgment.reference == nil ? judgment.reason : "has no tag to pin"))
                 continue
@@ -96,5 +108,19 @@ extension Catalog {
         }
         result.text = String(decoding: bytes, as: UTF8.self)
         return result
+    }
+}
+
+extension Catalog {
+    /// Judges every base of the Dockerfiles and every reference.
+    public func gate(
+        dockerfiles: [(path: String, text: String)], references: [String], buildArgs: [String: String] = [:], policy: GatePolicy = .init()
+    ) async throws -> [GateFinding] {
+        try await Gate.findings(dockerfiles: dockerfiles, references: references, buildArgs: buildArgs, policy: policy, judge: self)
+    }
+
+    /// Rewrites each literal base of a Dockerfile to its current approved digest (`Gate.pin`).
+    public func pin(_ text: String, buildArgs: [String: String] = [:]) async throws -> PinResult {
+        try await Gate.pin(text, buildArgs: buildArgs, judge: self)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PlinthCore
 import PlinthRegistry
+import PlinthStore
 
 /// What the gate asks beyond "approved, or superseded and still in grace".
 public struct GatePolicy: Sendable, Hashable {
@@ -60,6 +61,27 @@ public struct Judgment: Sendable, Hashable {
     public var rebuildNeeded: Bool?
     /// The entry tracking the reference's tag, when one does.
     public var trackedBy: String?
+    /// For a built image: its platform manifest that was examined.
+    public var image: Digest?
+}
+
+extension Judgment {
+    /// A judgment as made elsewhere (a Plinth server's answer, read back).
+    public init(
+        answering input: String, reference: ImageReference?, digest: Digest?, outcome: Outcome, currentDigest: Digest?, reason: String,
+        passes: Bool, rebuildNeeded: Bool?, trackedBy: String?, image: Digest?
+    ) {
+        self.input = input
+        self.reference = reference
+        self.digest = digest
+        self.outcome = outcome
+        self.currentDigest = currentDigest
+        self.reason = reason
+        self.passes = passes
+        self.rebuildNeeded = rebuildNeeded
+        self.trackedBy = trackedBy
+        self.image = image
+    }
 }
 
 extension Catalog {
@@ -83,9 +105,12 @@ extension Catalog {
     }
 
     /// Judges a built image by its base, found by layer ancestry (`identifyBase`). Registry
-    /// failures are the judgment's reason; the image fails.
+    /// failures are the judgment's reason; the image fails. An image that is itself cataloged
+    /// (a pod running a base as it is) is judged by its own digest. An image found to be built
+    /// on a cataloged base is recorded as that base's dependent (lineage), with `source`.
     public func judgeBuiltImage(
-        _ input: String, platform: Platform, client: RegistryClient, policy: GatePolicy = .init(), logger: Logger
+        _ input: String, platform: Platform, client: RegistryClient, policy: GatePolicy = .init(), source: BuiltImage.Source = .check,
+        logger: Logger
     ) async throws -> Judgment {
         let reference: ImageReference
         do { reference = try ImageReference(parsing: input) } catch {
@@ -96,7 +121,31 @@ extension Catalog {
             // The registry, or what it served: the image cannot be judged, so it fails.
             return Judgment(input: input, reference: reference, digest: nil, outcome: .verdict(.unknown), currentDigest: nil, reason: "\(error)", passes: false)
         }
-        return try await decide(input: input, reference: reference, digest: nil, policy: policy, base: base)
+        guard let found = base.base else {
+            for own in [base.index, base.manifest].compactMap({ $0 }) where try await lookup(own).verdict.verdict != .unknown {
+                var judgment = try await decide(input: input, reference: reference, digest: own, policy: policy)
+                judgment.image = base.manifest
+                return judgment
+            }
+            var judgment = try await decide(input: input, reference: reference, digest: nil, policy: policy, base: base)
+            judgment.image = base.manifest
+            return judgment
+        }
+        let seen = now()
+        try await store.recordBuiltImage(
+            BuiltImage(
+                repository: "\(reference.registry)/\(reference.path)", manifest: base.manifest, base: found, reference: reference.description, source: source,
+                firstSeen: seen, lastSeen: seen))
+        var judgment = try await decide(input: input, reference: reference, digest: nil, policy: policy, base: base)
+        judgment.image = base.manifest
+        return judgment
+    }
+
+    /// The built images recorded on a base: on the digest itself and, for an index, on each of
+    /// its platform manifests; most recently seen first.
+    public func dependents(of digest: Digest) async throws -> [BuiltImage] {
+        let children = try await store.children(of: digest).map(\.digest)
+        return try await store.builtImages(on: [digest] + children)
     }
 
     /// The one judgment: whether an input passes the gate, and why. Every path that asks
@@ -176,6 +225,9 @@ extension Catalog {
         }
     }
 
+    /// The reason of a digest Plinth has never seen.
+    public static let unknownReason = "unknown: Plinth has never seen this digest"
+
     /// One sentence a person can act on.
     public static func reason(_ answer: DigestAnswer) -> String {
         let verdict = answer.verdict
@@ -195,7 +247,7 @@ extension Catalog {
             }
             if let index = verdict.revocation?.index { return "revoked: its index \(index) was revoked \(by)" }
             return "revoked \(by)"
-        case .unknown: return "unknown: Plinth has never seen this digest"
+        case .unknown: return unknownReason
         }
     }
 }

@@ -17,6 +17,9 @@ public struct CurationFacts: Sendable, Hashable {
     public var hold: Hold?
     /// The advisory an exception names is stored.
     public var advisoryExists = false
+    /// For a revocation: the built images recorded on the digest (or on a platform manifest
+    /// of it, for an index), as `repository@manifest`, for the audit event.
+    public var dependents: [String] = []
 
     public init() {}
 }

@@ -44,7 +44,10 @@ extension APIHandler {
         let digest = try Self.digest(input.path.digest)
         guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
         try await catalog.revoke(digest, actor: principal.actor, reason: body.reason)
-        return .ok(.init(body: .json(Representation.digest(try await catalog.lookup(digest)))))
+        var answer = Representation.digest(try await catalog.lookup(digest))
+        // Who is built on it: the images to rebuild.
+        answer.dependents = try await catalog.dependents(of: digest).map(Representation.builtImage)
+        return .ok(.init(body: .json(answer)))
     }
 
     func liftRevocation(_ input: Operations.LiftRevocation.Input) async throws -> Operations.LiftRevocation.Output {

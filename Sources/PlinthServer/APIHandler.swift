@@ -23,12 +23,13 @@ struct APIHandler: APIProtocol {
 
     func listImages(_ input: Operations.ListImages.Input) async throws -> Operations.ListImages.Output {
         let query = input.query
-        // The generated code checks types, not lengths or patterns: those are checked here.
+        // The generated code checks types, not lengths or patterns: those are checked here, in
+        // code points as JSON Schema's maxLength counts them (not grapheme clusters).
         if let problem = Self.invalidQuery([
             ("workload", query.workload, { CatalogEntry.isValidName($0) }, "must match [a-z0-9][a-z0-9-]{1,62}"),
-            ("platform", query.platform, { $0.count <= 100 }, "must be at most 100 characters"),
-            ("os", query.os, { $0.count <= 100 }, "must be at most 100 characters"),
-            ("q", query.q, { $0.count <= 200 }, "must be at most 200 characters"),
+            ("platform", query.platform, { $0.unicodeScalars.count <= 100 }, "must be at most 100 characters"),
+            ("os", query.os, { $0.unicodeScalars.count <= 100 }, "must be at most 100 characters"),
+            ("q", query.q, { $0.unicodeScalars.count <= 200 }, "must be at most 200 characters"),
         ]) {
             return .badRequest(.init(body: .applicationProblemJson(problem)))
         }
@@ -113,7 +114,7 @@ struct APIHandler: APIProtocol {
             return .badRequest(.init(body: .applicationProblemJson(problem)))
         }
         for (field, list) in [("items", body.items), ("images", images)] {
-            for (index, item) in list.enumerated() where !(1...Self.maxCheckItemLength).contains(item.count) {
+            for (index, item) in list.enumerated() where !(1...Self.maxCheckItemLength).contains(item.unicodeScalars.count) {
                 var problem = Problem.make(400, "Invalid check item", detail: "\(field) \(index) must be 1 to \(Self.maxCheckItemLength) characters long")
                 problem.errors = [.init(pointer: "/\(field)/\(index)", detail: "must be 1 to \(Self.maxCheckItemLength) characters long")]
                 return .badRequest(.init(body: .applicationProblemJson(problem)))

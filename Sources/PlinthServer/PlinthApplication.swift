@@ -4,6 +4,9 @@ public import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import NIOPosix
+public import NIOSSL
+import HummingbirdCore
+import HummingbirdTLS
 public import PlinthCatalog
 public import Prometheus
 
@@ -22,19 +25,62 @@ public struct ServerSettings: Sendable {
     /// (`--max-connections`).
     public var maxConnections: Int
 
+    /// Serve HTTPS (TLS 1.3 at least) instead of plain HTTP (`--tls-cert`, `--tls-key`).
+    public var tls: ServerTLS?
+
     public static let defaultIdleTimeout: Duration = .seconds(30)
     public static let defaultMaxConnections = 4096
 
     public init(
         hostname: String = "127.0.0.1", port: Int = 8080, eventLoopThreads: Int? = nil, authReads: Bool = false,
-        idleTimeout: Duration = ServerSettings.defaultIdleTimeout, maxConnections: Int = ServerSettings.defaultMaxConnections
+        idleTimeout: Duration = ServerSettings.defaultIdleTimeout, maxConnections: Int = ServerSettings.defaultMaxConnections,
+        tls: ServerTLS? = nil
     ) {
+        self.tls = tls
         self.hostname = hostname
         self.port = port
         self.eventLoopThreads = eventLoopThreads
         self.authReads = authReads
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
+    }
+}
+
+/// The server's certificate and key, and the authorities a client certificate must chain to
+/// when clients must present one (mutual TLS). TLS 1.3 is the least version spoken: OPA
+/// Gatekeeper requires it of external data providers, and nothing Plinth serves needs less.
+public struct ServerTLS: Sendable {
+    public var configuration: TLSConfiguration
+
+    /// A clear reason the files cannot be served with.
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads the PEM files now, so that a bad file stops `plinth serve` before it listens.
+    public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil) throws {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
+            throw Invalid(description: "--tls-cert '\(certificateFile)': not a readable PEM certificate (\(error))")
+        }
+        guard !chain.isEmpty else { throw Invalid(description: "--tls-cert '\(certificateFile)': holds no certificate") }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: keyFile, format: .pem) } catch {
+            throw Invalid(description: "--tls-key '\(keyFile)': not a readable PEM private key (\(error))")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv13
+        if let clientCAFile {
+            let authorities: [NIOSSLCertificate]
+            do { authorities = try NIOSSLCertificate.fromPEMFile(clientCAFile) } catch {
+                throw Invalid(description: "--tls-client-ca '\(clientCAFile)': not a readable PEM certificate (\(error))")
+            }
+            guard !authorities.isEmpty else { throw Invalid(description: "--tls-client-ca '\(clientCAFile)': holds no certificate") }
+            // A client must present a certificate chaining to these; no host name to check.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(authorities)
+        }
+        self.configuration = configuration
     }
 }
 
@@ -46,7 +92,7 @@ public enum PlinthApplication {
     /// request logging, problem+json errors, body bounds, bearer authentication.
     /// `sync` runs `POST /v1/sync`; `authReads` makes every read need a token.
     public static func router(
-        catalog: Catalog, metrics: PrometheusCollectorRegistry, sync: SyncRunner? = nil, authReads: Bool = false,
+        catalog: Catalog, metrics: PrometheusCollectorRegistry, sync: SyncRunner? = nil, authReads: Bool = false, secureCookies: Bool = false,
         logger: Logger = Logger(label: "plinth.api")
     ) throws -> Router<BasicRequestContext> {
         let handler = APIHandler(catalog: catalog, metrics: metrics, document: openAPIDocument, sync: sync, logger: logger)
@@ -70,7 +116,7 @@ public enum PlinthApplication {
         try handler.registerHandlers(on: routes, configuration: configuration)
         let pages = router.group()
         PageController(catalog: catalog, renderer: renderer).register(on: pages)
-        CuratorPages(catalog: catalog, renderer: renderer, sessions: PageSessions()).register(on: pages)
+        CuratorPages(catalog: catalog, renderer: renderer, sessions: PageSessions(), secure: secureCookies).register(on: pages)
         return router
     }
 
@@ -79,11 +125,12 @@ public enum PlinthApplication {
         catalog: Catalog, settings: ServerSettings, metrics: PrometheusCollectorRegistry, sync: SyncRunner?, logger: Logger
     ) throws -> Application<RouterResponder<BasicRequestContext>> {
         let limit = ConnectionLimit(maximum: settings.maxConnections)
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(additionalChannelHandlers: [limit.handler()], idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1)))))
         return Application(
-            router: try router(catalog: catalog, metrics: metrics, sync: sync, authReads: settings.authReads, logger: logger),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [limit.handler()], idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1))))),
+            router: try router(
+                catalog: catalog, metrics: metrics, sync: sync, authReads: settings.authReads, secureCookies: settings.tls != nil, logger: logger),
+            server: try settings.tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1,
             configuration: .init(address: .hostname(settings.hostname, port: settings.port), serverName: "plinth"),
             eventLoopGroupProvider: settings.eventLoopThreads.map { .shared(MultiThreadedEventLoopGroup(numberOfThreads: $0)) } ?? .singleton,
             logger: logger)

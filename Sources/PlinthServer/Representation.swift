@@ -1,8 +1,8 @@
 public import Foundation
 import OpenAPIRuntime
 public import PlinthCatalog
-import PlinthCore
-import PlinthStore
+public import PlinthCore
+public import PlinthStore
 
 /// Catalog answers as the API's types (`openapi.yaml`'s schemas), in one place, so that
 /// the server and the CLI's `--json` print the same objects.
@@ -73,7 +73,7 @@ enum Representation {
                     graceUntil: s.graceUntil, firstSeen: s.firstSeen, lastSeen: s.lastSeen)
             },
             health: answer.health.map(health),
-            signature: answer.signature.map(signature))
+            signature: answer.signature.map(signature), reason: Catalog.reason(answer))
     }
 
     static func signature(_ check: SignatureCheck) -> S.SignatureCheck {
@@ -128,7 +128,14 @@ enum Representation {
     static func checkResult(_ j: Judgment) -> S.CheckResult {
         S.CheckResult(
             input: j.input, reference: j.reference?.description, digest: j.digest?.description, verdict: .init(rawValue: j.outcome.description)!,
-            currentDigest: j.currentDigest?.description, reason: j.reason, passes: j.passes, rebuildNeeded: j.rebuildNeeded)
+            currentDigest: j.currentDigest?.description, reason: j.reason, passes: j.passes, rebuildNeeded: j.rebuildNeeded,
+            imageDigest: j.image?.description, trackedBy: j.trackedBy)
+    }
+
+    static func builtImage(_ image: BuiltImage) -> S.BuiltImage {
+        S.BuiltImage(
+            repository: image.repository, manifest: image.manifest.description, base: image.base.description, reference: image.reference,
+            source: .init(rawValue: image.source.rawValue)!, firstSeen: image.firstSeen, lastSeen: image.lastSeen)
     }
 
     static func gatePolicy(_ p: S.GatePolicy?) -> GatePolicy {
@@ -213,6 +220,17 @@ public enum APIJSON {
     }
 
     public static func digest(_ answer: DigestAnswer) throws -> Data { try encoder.encode(Representation.digest(answer)) }
+    /// A value of the API's types as the CLI prints it (a server's answer, decoded, prints
+    /// exactly as the same answer made locally).
+    package static func encode(_ value: some Encodable) throws -> Data { try encoder.encode(value) }
+    /// Reads the API's JSON (a server's answer) into its types.
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            try RFC3339.Transcoder().decode(try decoder.singleValueContainer().decode(String.self))
+        }
+        return try decoder.decode(type, from: data)
+    }
     public static func history(_ view: ImageView, _ tags: [TagHistory]) throws -> Data { try encoder.encode(Representation.history(view, tags)) }
     public static func image(_ view: ImageView) throws -> Data { try encoder.encode(Representation.image(view)) }
     public static func changelog(_ name: String, _ items: [ChangelogItem]) throws -> Data {
@@ -220,6 +238,16 @@ public enum APIJSON {
     }
     public static func syncReport(_ outcomes: [TagSyncOutcome]) throws -> Data { try encoder.encode(Representation.syncReport(outcomes)) }
     public static func diff(_ diff: DigestDiff) throws -> Data { try encoder.encode(Representation.diff(diff)) }
+    /// The advisories of a digest, as `GET /v1/digests/{digest}/advisories` gives them.
+    public static func advisories(_ digest: Digest, _ report: AdvisoryReport) throws -> Data {
+        try encoder.encode(
+            Components.Schemas.AdvisoryList(
+                digest: digest.description, ecosystems: report.ecosystems, items: report.findings.map(Representation.finding), note: report.note))
+    }
     /// A judgment as `POST /v1/check` gives it, so that the CLI prints the same fields.
     public static func judgment(_ judgment: Judgment) throws -> Data { try encoder.encode(Representation.checkResult(judgment)) }
+    /// Built images on a base, as `GET /v1/digests/{digest}/dependents` gives them.
+    public static func dependents(_ digest: Digest, _ images: [BuiltImage]) throws -> Data {
+        try encoder.encode(Components.Schemas.Dependents(digest: digest.description, dependents: images.map(Representation.builtImage)))
+    }
 }

@@ -442,6 +442,42 @@ public enum ChangeScope: Hashable, Sendable {
     }
 }
 
+/// A built image Plinth judged by its base: one platform manifest of a repository, the base
+/// its layers begin with, and when Plinth first and last saw it (lineage: who is built on what).
+public struct BuiltImage: Sendable, Hashable {
+    /// How a built image reached Plinth.
+    public enum Source: String, Sendable, Hashable, CaseIterable {
+        /// `plinth check --image` or `POST /v1/check` with images.
+        case check
+        /// An admission controller asked (the Gatekeeper provider).
+        case admission
+        /// A registry's push notification (`POST /v1/hooks/distribution`).
+        case registry
+    }
+
+    /// `registry/path`, as Docker normalises it.
+    public var repository: String
+    /// The built image's platform manifest.
+    public var manifest: Digest
+    /// The cataloged platform manifest its layers begin with.
+    public var base: Digest
+    /// The reference it was last judged as.
+    public var reference: String
+    public var source: Source
+    public var firstSeen: Date
+    public var lastSeen: Date
+
+    public init(repository: String, manifest: Digest, base: Digest, reference: String, source: Source, firstSeen: Date, lastSeen: Date) {
+        self.repository = repository
+        self.manifest = manifest
+        self.base = base
+        self.reference = reference
+        self.source = source
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+    }
+}
+
 /// One change the store committed: the version it moved to, and what it touched.
 public struct StoreChange: Hashable, Sendable {
     public var version: UInt64
@@ -530,6 +566,9 @@ public protocol CatalogStore: Sendable {
     func revokeToken(named name: String, event: AuditEvent) async throws
     /// Appends events that change nothing else (a review noted, say).
     func record(_ events: [AuditEvent]) async throws
+    /// Records a built image seen at `image.lastSeen`: a new one with that as its first sight;
+    /// one seen before keeps its first sight and takes the new base, reference and source.
+    func recordBuiltImage(_ image: BuiltImage) async throws
     /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
     func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
 
@@ -612,6 +651,8 @@ public protocol CatalogStore: Sendable {
     /// Platform manifests whose layer diff_ids begin `diffIDs`' (candidates for an image's base),
     /// with their diff_ids.
     func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]]
+    /// Built images whose base is one of `bases`, most recently seen first.
+    func builtImages(on bases: [Digest]) async throws -> [BuiltImage]
 }
 
 extension CatalogStore {

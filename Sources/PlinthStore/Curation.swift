@@ -38,7 +38,7 @@ struct Curation: Sendable {
         case .revoke(let digest):
             return AuditEvent(
                 at: time, actor: by, action: "digest.revoke", subject: digest.description, reason: reason,
-                after: JSONText.object(["revoked_by": by, "revoked_at": at]))
+                after: JSONText.object(["revoked_by": by, "revoked_at": at], lists: facts.dependents.isEmpty ? [:] : ["dependents": facts.dependents]))
         case .liftRevocation(let digest):
             return AuditEvent(
                 at: time, actor: by, action: "digest.unrevoke", subject: digest.description, reason: reason,

@@ -285,6 +285,21 @@ extension PostgresStore {
         }
     }
 
+    public func builtImages(on bases: [Digest]) async throws -> [BuiltImage] {
+        guard !bases.isEmpty else { return [] }
+        return try await rows(
+            """
+            SELECT * FROM built_images WHERE base_digest = ANY(\(bases.map(\.description))::text[])
+            ORDER BY last_seen DESC, repository, manifest
+            """
+        ).map {
+            BuiltImage(
+                repository: try $0.value("repository"), manifest: try $0.digest("manifest"), base: try $0.digest("base_digest"),
+                reference: try $0.value("reference"), source: BuiltImage.Source(rawValue: try $0.value("source")) ?? .check,
+                firstSeen: try $0.time("first_seen"), lastSeen: try $0.time("last_seen"))
+        }
+    }
+
     public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
         var result: [Digest: [Digest]] = [:]
         for row in try await rows(

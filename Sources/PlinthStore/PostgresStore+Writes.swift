@@ -62,6 +62,21 @@ extension PostgresStore {
         }
     }
 
+    public func recordBuiltImage(_ image: BuiltImage) async throws {
+        let seen = Timestamp.format(image.lastSeen)
+        try await write { connection in
+            _ = try await rows(
+                """
+                INSERT INTO built_images (repository, manifest, base_digest, reference, source, first_seen, last_seen)
+                VALUES (\(image.repository), \(image.manifest.description), \(image.base.description), \(image.reference), \(image.source.rawValue),
+                    \(seen), \(seen))
+                ON CONFLICT (repository, manifest) DO UPDATE SET base_digest = excluded.base_digest, reference = excluded.reference,
+                    source = excluded.source, last_seen = excluded.last_seen
+                """, on: connection)
+            return ((), [])
+        }
+    }
+
     func insert(_ entry: CatalogEntry, _ connection: PostgresConnection) async throws {
         let now = Timestamp.format(Date())
         let document = try SQLiteStore.document(entry)
@@ -411,6 +426,14 @@ extension PostgresStore {
             let child = try await exists("SELECT 1 AS found FROM index_children WHERE child_digest = \(digest.description) LIMIT 1")
             facts.digestKnown = manifest || child
             facts.revocation = try await revocation(of: digest, connection)
+            facts.dependents = try await rows(
+                """
+                SELECT repository, manifest FROM built_images
+                WHERE base_digest = \(digest.description)
+                    OR base_digest IN (SELECT child_digest FROM index_children WHERE index_digest = \(digest.description))
+                ORDER BY repository, manifest
+                """, on: connection
+            ).map { "\(try $0.value("repository", as: String.self))@\(try $0.value("manifest", as: String.self))" }
         case .liftRevocation(let digest):
             facts.revocation = try await revocation(of: digest, connection)
         case .hold(let name, let tagName, let digest):

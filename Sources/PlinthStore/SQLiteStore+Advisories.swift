@@ -83,6 +83,22 @@ extension SQLiteStore {
         }
     }
 
+    public func builtImages(on bases: [Digest]) async throws -> [BuiltImage] {
+        guard !bases.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: bases.count).joined(separator: ", ")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM built_images WHERE base_digest IN (\(marks)) ORDER BY last_seen DESC, repository, manifest",
+                arguments: StatementArguments(bases.map(\.description))
+            ).map {
+                BuiltImage(
+                    repository: $0["repository"], manifest: try Digest(parsing: $0["manifest"]), base: try Digest(parsing: $0["base_digest"]),
+                    reference: $0["reference"], source: BuiltImage.Source(rawValue: $0["source"]) ?? .check,
+                    firstSeen: try Timestamp.parse($0["first_seen"]), lastSeen: try Timestamp.parse($0["last_seen"]))
+            }
+        }
+    }
+
     public func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]] {
         try await pool.read { db in
             var result: [Digest: [Digest]] = [:]

@@ -30,6 +30,15 @@ extension SQLiteStore {
                 sql: "SELECT EXISTS (SELECT 1 FROM manifests WHERE digest = ?) OR EXISTS (SELECT 1 FROM index_children WHERE child_digest = ?)",
                 arguments: [digest.description, digest.description]) ?? false
             facts.revocation = try revocation(of: digest, db)
+            facts.dependents = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT repository, manifest FROM built_images
+                    WHERE base_digest = ? OR base_digest IN (SELECT child_digest FROM index_children WHERE index_digest = ?)
+                    ORDER BY repository, manifest
+                    """,
+                arguments: [digest.description, digest.description]
+            ).map { "\($0["repository"] as String)@\($0["manifest"] as String)" }
         case .liftRevocation(let digest):
             facts.revocation = try revocation(of: digest, db)
         case .hold(let name, let tagName, let digest):

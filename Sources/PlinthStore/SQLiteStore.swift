@@ -204,6 +204,20 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
+    public func recordBuiltImage(_ image: BuiltImage) async throws {
+        try await write { db in
+            let seen = Timestamp.format(image.lastSeen)
+            try db.execute(
+                sql: """
+                    INSERT INTO built_images (repository, manifest, base_digest, reference, source, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (repository, manifest) DO UPDATE SET base_digest = excluded.base_digest, reference = excluded.reference,
+                        source = excluded.source, last_seen = excluded.last_seen
+                    """,
+                arguments: [image.repository, image.manifest.description, image.base.description, image.reference, image.source.rawValue, seen, seen])
+            return ((), [])
+        }
+    }
+
     static func insert(_ entry: CatalogEntry, _ db: Database) throws {
         let now = Timestamp.format(Date())
         try db.execute(

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PlinthCatalog
 import PlinthCore
+import PlinthServer
 import PlinthRegistry
 import PlinthStore
 
@@ -78,21 +79,36 @@ struct Advisories: AsyncParsableCommand {
         var digest: String
 
         @OptionGroup var store: StoreOptions
+        @OptionGroup var server: ServerOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let parsed: Digest
             do { parsed = try Digest(parsing: digest) } catch { throw ValidationError(error.description) }
-            let report = try await store.catalog().advisories(of: parsed)
-            if let note = report.note { FileHandle.standardError.write(Data("plinth: \(note)\n".utf8)) }
-            var rows = [["ADVISORY", "SEVERITY", "PACKAGE", "INSTALLED", "FIXED IN", "EXCEPTION"]]
-            for f in report.findings {
-                rows.append([
-                    f.advisoryID, f.severity.rawValue, f.package, f.installedVersion, f.fixedVersion ?? "(no fix)",
-                    f.exception.map { "until \(RFC3339.format($0.expiresAt)): \($0.reason)" } ?? "",
-                ])
+            let report: Components.Schemas.AdvisoryList = try await ReadSource.with(store, server) { source in
+                switch source {
+                case .local(let catalog):
+                    let answer = try await catalog.lookup(parsed)
+                    // As the API: a digest Plinth has never seen has no advisories to list.
+                    guard answer.verdict.verdict != .unknown else { throw History.NotFound(description: CatalogError.digestNotFound(parsed).description) }
+                    return try APIJSON.decode(Components.Schemas.AdvisoryList.self, from: try APIJSON.advisories(parsed, try await catalog.advisories(of: parsed)))
+                case .remote(let remote): return try await remote.get("/v1/digests/\(parsed)/advisories", as: Components.Schemas.AdvisoryList.self)
+                }
             }
-            Output.write(Output.table(rows) + "\n\(report.findings.count) advisories in \(report.ecosystems.joined(separator: ", "))")
-            if report.findings.contains(where: { $0.exception == nil }) { throw ExitCode(1) }
+            if output.json {
+                Output.write(String(decoding: try APIJSON.encode(report), as: UTF8.self))
+            } else {
+                if let note = report.note { FileHandle.standardError.write(Data("plinth: \(note)\n".utf8)) }
+                var rows = [["ADVISORY", "SEVERITY", "PACKAGE", "INSTALLED", "FIXED IN", "EXCEPTION"]]
+                for f in report.items {
+                    rows.append([
+                        f.id, f.severity.rawValue, f.package, f.installedVersion, f.fixedVersion ?? "(no fix)",
+                        f.exception.map { "until \(RFC3339.format($0.expiresAt)): \($0.reason)" } ?? "",
+                    ])
+                }
+                Output.write(Output.table(rows) + "\n\(report.items.count) advisories in \(report.ecosystems.joined(separator: ", "))")
+            }
+            if report.items.contains(where: { $0.exception == nil }) { throw ExitCode(1) }
         }
     }
 

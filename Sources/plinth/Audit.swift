@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlinthCatalog
+import PlinthCore
 import PlinthServer
 import PlinthStore
 
@@ -41,21 +42,33 @@ struct Changelog: AsyncParsableCommand {
     var name: String
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        guard CatalogEntry.isValidName(name) else { throw ValidationError("'\(name)' is not an entry name ([a-z0-9][a-z0-9-]{1,62})") }
+    }
+
     func run() async throws {
-        let catalog = try await store.catalog()
-        let items: [ChangelogItem]
-        do { items = try await catalog.changelog(named: name) } catch let error as CatalogError { throw History.NotFound(description: error.description) }
+        let changelog: Components.Schemas.Changelog = try await ReadSource.with(store, server) { source in
+            switch source {
+            case .local(let catalog):
+                do { return try APIJSON.decode(Components.Schemas.Changelog.self, from: try APIJSON.changelog(name, try await catalog.changelog(named: name))) } catch
+                    let error as CatalogError
+                { throw History.NotFound(description: error.description) }
+            case .remote(let remote): return try await remote.get("/v1/images/\(name)/changelog", as: Components.Schemas.Changelog.self)
+            }
+        }
         if output.json {
-            Output.write(String(decoding: try APIJSON.changelog(name, items), as: UTF8.self))
+            Output.write(String(decoding: try APIJSON.encode(changelog), as: UTF8.self))
             return
         }
         var rows = [["TIME", "ACTION", "TAG", "DIGEST", "BY", "WHY"]]
-        for item in items {
+        for item in changelog.items {
+            let flags = item.flags ?? []
             rows.append([
-                RFC3339.format(item.at), item.action, item.tag ?? "", item.digest?.description ?? "", item.actor,
-                (item.reason ?? "") + (item.flags.isEmpty ? "" : " [\(item.flags.joined(separator: ","))]")
+                RFC3339.format(item.at), item.action, item.tag ?? "", item.digest ?? "", item.actor,
+                (item.reason ?? "") + (flags.isEmpty ? "" : " [\(flags.joined(separator: ","))]")
                     + (item.signature.map { ($0.verified ? " signed: " : " unsigned: ") + $0.reason } ?? ""),
             ])
         }

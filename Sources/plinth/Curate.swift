@@ -56,6 +56,12 @@ struct Revoke: AsyncParsableCommand {
     func run() async throws {
         let digest = try target.parsed()
         try await decide(store, digest) { try await $0.revoke(digest, actor: Token.localActor, reason: reason) }
+        // Who is built on it: the images to rebuild.
+        let dependents = try await store.catalog().dependents(of: digest)
+        if !dependents.isEmpty {
+            Output.write("built on it (\(dependents.count)): rebuild them")
+            for image in dependents { Output.write("  \(image.reference)  \(image.manifest)") }
+        }
     }
 }
 

@@ -17,6 +17,7 @@ struct Diff: AsyncParsableCommand {
     var to: String
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -25,16 +26,21 @@ struct Diff: AsyncParsableCommand {
             a = try Digest(parsing: from)
             b = try Digest(parsing: to)
         } catch { throw ValidationError(error.description) }
-        let diff: DigestDiff
-        do { diff = try await store.catalog().diff(from: a, to: b) } catch let error as CatalogError {
-            throw History.NotFound(description: error.description)
+        let diff: Components.Schemas.DigestDiff = try await ReadSource.with(store, server) { source in
+            switch source {
+            case .local(let catalog):
+                do { return try APIJSON.decode(Components.Schemas.DigestDiff.self, from: try APIJSON.diff(try await catalog.diff(from: a, to: b))) } catch
+                    let error as CatalogError
+                { throw History.NotFound(description: error.description) }
+            case .remote(let remote): return try await remote.get("/v1/diff?from=\(a)&to=\(b)", as: Components.Schemas.DigestDiff.self)
+            }
         }
         if output.json {
-            Output.write(String(decoding: try APIJSON.diff(diff), as: UTF8.self))
+            Output.write(String(decoding: try APIJSON.encode(diff), as: UTF8.self))
             return
         }
         var lines = [diff.summary]
-        func list(_ title: String, _ changes: [DigestDiff.PackageChange]) {
+        func list(_ title: String, _ changes: [Components.Schemas.PackageChange]) {
             guard !changes.isEmpty else { return }
             lines.append("\(title):")
             for c in changes {
@@ -47,7 +53,7 @@ struct Diff: AsyncParsableCommand {
         list("downgraded", diff.downgraded)
         if !diff.advisoriesFixed.isEmpty { lines.append("advisories fixed: \(diff.advisoriesFixed.joined(separator: ", "))") }
         if !diff.advisoriesIntroduced.isEmpty { lines.append("advisories introduced: \(diff.advisoriesIntroduced.joined(separator: ", "))") }
-        lines += diff.notes.map { "note: \($0)" }
+        lines += (diff.notes ?? []).map { "note: \($0)" }
         Output.write(lines.joined(separator: "\n"))
     }
 }

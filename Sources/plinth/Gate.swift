@@ -76,6 +76,7 @@ struct Check: AsyncParsableCommand {
 
     @OptionGroup var buildArgs: BuildArgOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -88,27 +89,37 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let files = try dockerfiles.map { ($0, try readDockerfile($0)) }
-        let catalog = try await store.catalog()
         let policy = GatePolicy(allowUnpinnedTracked: allowUnpinnedTracked, minimumGrade: minGrade, failOnDeprecated: failOnDeprecated, failOnRebuildNeeded: failOnRebuild)
-        var findings: [GateFinding]
-        do {
-            findings = try await catalog.gate(dockerfiles: files, references: references, buildArgs: try buildArgs.parsed(), policy: policy)
-        } catch let error as DockerfileError {
-            throw GateFailure(description: error.description)
-        }
-        if !images.isEmpty {
-            let client = try registries.makeClient()
+        let findings: [GateFinding] = try await ReadSource.with(store, server) { source in
+            var findings: [GateFinding]
             do {
-                for image in images {
-                    let judgment = try await catalog.judgeBuiltImage(
-                        image, platform: try Platform(parsing: platform), client: client, policy: policy, logger: Logger(label: "plinth.check"))
+                findings = try await Gate.findings(
+                    dockerfiles: files, references: references, buildArgs: try buildArgs.parsed(), policy: policy, judge: source.judge)
+            } catch let error as DockerfileError {
+                throw GateFailure(description: error.description)
+            }
+            guard !images.isEmpty else { return findings }
+            switch source {
+            case .remote(let remote):
+                // The server reads the images from their registries.
+                for judgment in try await remote.check(items: [], images: images, platform: platform, policy: policy) {
                     findings.append(GateFinding(source: "image", judgment: judgment))
                 }
-            } catch {
+            case .local(let catalog):
+                let client = try registries.makeClient()
+                do {
+                    for image in images {
+                        let judgment = try await catalog.judgeBuiltImage(
+                            image, platform: try Platform(parsing: platform), client: client, policy: policy, logger: Logger(label: "plinth.check"))
+                        findings.append(GateFinding(source: "image", judgment: judgment))
+                    }
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
                 try? await client.shutdown()
-                throw error
             }
-            try? await client.shutdown()
+            return findings
         }
         let passed = findings.allSatisfy(\.judgment.passes)
         if sarif {
@@ -175,17 +186,20 @@ struct Pin: AsyncParsableCommand {
 
     @OptionGroup var buildArgs: BuildArgOptions
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let catalog = try await store.catalog()
         let args = try buildArgs.parsed()
         var changed = 0
-        var results: [(String, PinResult)] = []
-        for file in files {
-            let text = try readDockerfile(file)
-            do { results.append((file, try await catalog.pin(text, buildArgs: args))) } catch let error as Dockerfile.ParseError {
-                throw GateFailure(description: "\(file):\(error.line): \(error.message)")
+        let results: [(String, PinResult)] = try await ReadSource.with(store, server) { source in
+            var results: [(String, PinResult)] = []
+            for file in files {
+                let text = try readDockerfile(file)
+                do { results.append((file, try await Gate.pin(text, buildArgs: args, judge: source.judge))) } catch let error as Dockerfile.ParseError {
+                    throw GateFailure(description: "\(file):\(error.line): \(error.message)")
+                }
             }
+            return results
         }
         // Every file read and pinned before any is written: a bad file changes nothing.
         for (file, result) in results {

@@ -13,6 +13,7 @@ struct History: AsyncParsableCommand {
     var name: String
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -24,29 +25,33 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalog = try await store.catalog()
-        let view: ImageView
-        let tags: [TagHistory]
-        do { (view, tags) = try await catalog.history(named: name) } catch let error as CatalogError { throw NotFound(description: error.description) }
+        let history: Components.Schemas.ImageHistory = try await ReadSource.with(store, server) { source in
+            switch source {
+            case .local(let catalog):
+                do {
+                    let (view, tags) = try await catalog.history(named: name)
+                    return try APIJSON.decode(Components.Schemas.ImageHistory.self, from: try APIJSON.history(view, tags))
+                } catch let error as CatalogError { throw NotFound(description: error.description) }
+            case .remote(let remote): return try await remote.get("/v1/images/\(name)/history", as: Components.Schemas.ImageHistory.self)
+            }
+        }
         if output.json {
-            Output.write(String(decoding: try APIJSON.history(view, tags), as: UTF8.self))
+            Output.write(String(decoding: try APIJSON.encode(history), as: UTF8.self))
             return
         }
         var rows: [[String]] = [["TAG", "DIGEST", "FIRST SEEN", "LAST SEEN", "VERDICT", "FLAGS"]]
         var errors: [String] = []
-        for tag in tags {
-            if tag.items.isEmpty { rows.append([tag.tag, "(not seen yet)", "", "", "", ""]) }
-            for item in tag.items {
-                let o = item.observation
+        for tag in history.tags {
+            if tag.observations.isEmpty { rows.append([tag.tag, "(not seen yet)", "", "", "", ""]) }
+            for o in tag.observations {
                 rows.append([
-                    tag.tag, o.digest.description, RFC3339.format(o.firstSeen), RFC3339.format(o.lastSeen), item.verdict?.verdict.rawValue ?? "",
-                    o.flags.joined(separator: ","),
+                    tag.tag, o.digest, RFC3339.format(o.firstSeen), RFC3339.format(o.lastSeen), o.verdict.rawValue, (o.flags ?? []).joined(separator: ","),
                 ])
             }
             if let sync = tag.sync, let error = sync.lastError {
                 errors.append("\(tag.tag): last sync failed at \(RFC3339.format(sync.lastErrorAt ?? sync.lastAttemptAt)): \(error)")
             }
         }
-        Output.write("\(view.entry.name)  \(view.entry.repository)\n" + Output.table(rows) + errors.map { "\n" + $0 }.joined())
+        Output.write("\(history.image)  \(history.repository)\n" + Output.table(rows) + errors.map { "\n" + $0 }.joined())
     }
 }

@@ -16,7 +16,7 @@ struct Plinth: AsyncParsableCommand {
             or superseded within grace); 2 usage or runtime error, with a one-line reason on stderr.
             """,
         version: PlinthRelease.version,
-        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, SBOM.self, VEX.self, MigrateStore.self]
+        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, Dependents.self, SBOM.self, VEX.self, MigrateStore.self]
     )
 
     /// Runs the command; maps every failure to SPEC's exit codes (ArgumentParser's own
@@ -53,17 +53,20 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Where the catalog is kept: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL database (postgres://user@host[:port]/db[?sslmode=require]) (env PLINTH_DB).",
+            "Where the catalog is kept: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL database (postgres://user@host[:port]/db[?sslmode=require]) (env PLINTH_DB; default ./plinth.sqlite).",
             valueName: "location"))
-    var db: String = ProcessInfo.processInfo.environment["PLINTH_DB"] ?? "./plinth.sqlite"
+    var db: String?
+
+    /// `--db`, else PLINTH_DB, else `./plinth.sqlite`.
+    var location: String { db ?? ProcessInfo.processInfo.environment["PLINTH_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "./plinth.sqlite" }
 
     func validate() throws {
-        do { _ = try StoreLocation(parsing: db) } catch { throw ValidationError(error.description) }
+        do { _ = try StoreLocation(parsing: location) } catch { throw ValidationError(error.description) }
     }
 
     /// The store `--db` names, opened (and migrated): every command gets its store here.
     func open(logger: Logger = Logger(label: "plinth.store")) async throws -> any CatalogStore {
-        do { return try await Stores.open(try StoreLocation(parsing: db), logger: logger) } catch let error as Stores.Unavailable {
+        do { return try await Stores.open(try StoreLocation(parsing: location), logger: logger) } catch let error as Stores.Unavailable {
             throw Unavailable(description: error.description)
         }
     }

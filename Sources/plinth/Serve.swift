@@ -35,6 +35,17 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Reads need a bearer token too (by default only writes do).")
     var authReads = false
 
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate (chain first to last); TLS 1.3 only. Needs --tls-key.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Mutual TLS: refuse clients without a certificate issued by these PEM authorities (with --tls-cert).", valueName: "file"))
+    var tlsClientCa: String?
+
     @Option(
         help: ArgumentHelp(
             "YAML file of webhooks that receive every audit event (name, url, events, secret_env); see README.", valueName: "file"))
@@ -64,6 +75,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--idle-timeout '\(idleTimeout)' is not a duration: use a number with s, m or h (e.g. 30s)")
         }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 1000000") }
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): guard tlsClientCa == nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
+        case (_?, nil): throw ValidationError("--tls-cert needs --tls-key")
+        case (nil, _?): throw ValidationError("--tls-key needs --tls-cert")
+        case (_?, _?): break
+        }
         guard Self.duration(syncInterval) != nil else {
             throw ValidationError("--sync-interval '\(syncInterval)' is not a duration: use a number with s, m or h (e.g. 30m), or 0")
         }
@@ -87,13 +104,19 @@ struct Serve: AsyncParsableCommand {
             return try Webhook.load(text, file: path, environment: ProcessInfo.processInfo.environment)
         } ?? [Webhook]()
         let location: StoreLocation
-        do { location = try StoreLocation(parsing: store.db) } catch { throw ValidationError(error.description) }
+        do { location = try StoreLocation(parsing: store.location) } catch { throw ValidationError(error.description) }
+        var tls: ServerTLS?
+        if let tlsCert, let tlsKey {
+            do { tls = try ServerTLS(certificateFile: tlsCert, keyFile: tlsKey, clientCAFile: tlsClientCa) } catch let error as ServerTLS.Invalid {
+                throw ValidationError(error.description)
+            }
+        }
         let client = try registries.makeClient()
         let configuration = PlinthConfiguration(
             store: location, seed: try seed.map(CatalogSource.directory) ?? .embedded, seedName: seed ?? "built-in seed-data",
             server: ServerSettings(
                 hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads, idleTimeout: Self.duration(idleTimeout)!,
-                maxConnections: maxConnections),
+                maxConnections: maxConnections, tls: tls),
             registry: client, registryConcurrency: registries.concurrency, syncInterval: Self.duration(syncInterval) ?? .zero, webhooks: hooks,
             metrics: registry, logger: logger, trustedRoot: try registries.trustedRoot())
         do {

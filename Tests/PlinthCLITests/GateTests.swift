@@ -2,7 +2,8 @@ import Foundation
 import PlinthTestSupport
 import Testing
 
-/// `plinth pin` then `plinth check` on a copy of a Dockerfile corpus, with the seeded catalog.
+/// `plinth pin` then `plinth check` on a copy of a Dockerfile corpus, with the seeded catalog:
+/// each test against the database (`--db`) and against `plinth serve` on it (`--server`).
 @Suite("plinth pin and check", .serialized)
 struct GateTests {
     static let corpus: [String: String] = [
@@ -32,10 +33,12 @@ struct GateTests {
         return (db, dir)
     }
 
-    @Test func pinThenCheckThenPinAgain() async throws {
+    @Test(arguments: ReadTarget.allCases) func pinThenCheckThenPinAgain(_ target: ReadTarget) async throws {
         let (db, dir) = try await Self.setUp()
+        let reader = try await target.open(db)
+        defer { reader.stop() }
         let files = Self.corpus.keys.sorted().map { dir.appendingPathComponent($0).path }
-        let pin = try await PlinthBinary.run(["pin", "--db", db] + files)
+        let pin = try await PlinthBinary.run(["pin"] + reader.arguments + files)
         #expect(pin.status == 0, "\(pin.stderr)")
         let single = try String(contentsOfFile: dir.appendingPathComponent("single/Dockerfile").path, encoding: .utf8)
         #expect(single == "FROM debian:bookworm-slim@\(Self.current)\nRUN apt-get update\n")
@@ -50,7 +53,7 @@ struct GateTests {
         #expect(pin.stderr.contains("untracked/Dockerfile:1: nginx:1.27: not in the catalog"))
 
         // The gate: tracked bases pinned and passing; the others named by file and line.
-        let check = try await PlinthBinary.run(["check", "--db", db, "--json"] + files.flatMap { ["--dockerfile", $0] })
+        let check = try await PlinthBinary.run(["check"] + reader.arguments + ["--json"] + files.flatMap { ["--dockerfile", $0] })
         #expect(check.status == 1)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
         let results = try #require(report["results"] as? [[String: Any]])
@@ -67,22 +70,24 @@ struct GateTests {
 
         // Pinning again changes no byte.
         let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-        let again = try await PlinthBinary.run(["pin", "--db", db] + files)
+        let again = try await PlinthBinary.run(["pin"] + reader.arguments + files)
         #expect(again.status == 0)
         #expect(again.stdout.isEmpty)
         #expect(try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
-        let checkOnly = try await PlinthBinary.run(["pin", "--check", "--db", db] + files)
+        let checkOnly = try await PlinthBinary.run(["pin", "--check"] + reader.arguments + files)
         #expect(checkOnly.status == 0)
     }
 
-    @Test func checkOnlyReportsAndSarifNamesFileAndLine() async throws {
+    @Test(arguments: ReadTarget.allCases) func checkOnlyReportsAndSarifNamesFileAndLine(_ target: ReadTarget) async throws {
         let (db, dir) = try await Self.setUp()
+        let reader = try await target.open(db)
+        defer { reader.stop() }
         let file = dir.appendingPathComponent("single/Dockerfile").path
-        let dryRun = try await PlinthBinary.run(["pin", "--check", "--db", db, file])
+        let dryRun = try await PlinthBinary.run(["pin", "--check"] + reader.arguments + [file])
         #expect(dryRun.status == 1)
         #expect(dryRun.stdout == "\(file):1: debian:bookworm-slim -> debian:bookworm-slim@\(Self.current)\n")
         #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.corpus["single/Dockerfile"])
-        let sarif = try await PlinthBinary.run(["check", "--db", db, "--sarif", "--dockerfile", file])
+        let sarif = try await PlinthBinary.run(["check"] + reader.arguments + ["--sarif", "--dockerfile", file])
         #expect(sarif.status == 1)
         let log = try #require(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any])
         #expect(log["version"] as? String == "2.1.0")
@@ -91,20 +96,22 @@ struct GateTests {
         let location = try #require((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
         #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 1)
         // Allowed when a tracked tag is enough.
-        let lenient = try await PlinthBinary.run(["check", "--db", db, "--allow-unpinned-tracked", "--dockerfile", file])
+        let lenient = try await PlinthBinary.run(["check"] + reader.arguments + ["--allow-unpinned-tracked", "--dockerfile", file])
         #expect(lenient.status == 0, "\(lenient.stdout)")
     }
 
-    @Test func malformedInputIsExitTwoWithOneLine() async throws {
+    @Test(arguments: ReadTarget.allCases) func malformedInputIsExitTwoWithOneLine(_ target: ReadTarget) async throws {
         let (db, dir) = try await Self.setUp()
+        let reader = try await target.open(db)
+        defer { reader.stop() }
         let bad = dir.appendingPathComponent("bad.Dockerfile")
         try Data("FROM alpine\nRUN <<EOF\necho\n".utf8).write(to: bad)
-        let check = try await PlinthBinary.run(["check", "--db", db, "--dockerfile", bad.path])
+        let check = try await PlinthBinary.run(["check"] + reader.arguments + ["--dockerfile", bad.path])
         #expect(check.status == 2)
         #expect(check.stderr == "plinth: \(bad.path):2: heredoc 'EOF' is never closed\n")
-        let pin = try await PlinthBinary.run(["pin", "--db", db, bad.path])
+        let pin = try await PlinthBinary.run(["pin"] + reader.arguments + [bad.path])
         #expect(pin.status == 2)
-        let reference = try await PlinthBinary.run(["check", "--db", db, "Not A Reference"])
+        let reference = try await PlinthBinary.run(["check"] + reader.arguments + ["Not A Reference"])
         #expect(reference.status == 2)
         #expect(reference.stderr.hasPrefix("plinth: 'Not A Reference': "))
         #expect(reference.stderr.split(separator: "\n").count == 1)

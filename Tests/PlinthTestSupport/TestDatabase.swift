@@ -109,6 +109,25 @@ public enum Fixtures {
     /// A digest no image has.
     public static let unknownDigest = "sha256:" + String(repeating: "0123456789abcdef", count: 4)
 
+    /// The catalog file of `fixture-base`: an approved entry tracking `repository:v1` (a base
+    /// on the test registry that application images are built on), approved automatically.
+    public static func baseEntry(repository: String) -> String {
+        """
+        name: fixture-base
+        title: Fixture base
+        repository: \(repository)
+        tags: [v1]
+        status: approved
+        os: {family: fixture, version: "1"}
+        platforms: [linux/amd64]
+        workloads: []
+        owner: tests
+        rationale: A base for application images.
+        approval: {policy: automatic, grace_days: 7}
+
+        """
+    }
+
     /// Writes `files` (name to text) into a new temporary directory.
     public static func directory(_ files: [String: String]) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-catalog-\(UUID().uuidString)")

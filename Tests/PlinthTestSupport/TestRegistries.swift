@@ -105,6 +105,17 @@ public struct TestRegistries: Sendable {
         return (String(parts[0]), pid, directory + "/single/log")
     }
 
+    /// One more anonymous registry, empty, whose notifications (CNCF distribution's
+    /// `notifications.endpoints`) go to `url` with `Authorization: Bearer <token>`.
+    public static func startNotifying(_ url: String, token: String) async throws -> (address: String, pid: Int32) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-registry-\(UUID().uuidString)").path
+        let (ok, output) = try await run(
+            repositoryRoot.appendingPathComponent("scripts/test-registries.sh").path, ["single", directory, "--notify", url, token])
+        let parts = output.split(whereSeparator: \.isWhitespace)
+        guard ok, parts.count == 2, let pid = Int32(parts[1]) else { throw StartError(description: "scripts/test-registries.sh single failed: \(output)") }
+        return (String(parts[0]), pid)
+    }
+
     /// Kills a process with SIGKILL and waits until it has exited (its sockets are closed then).
     public static func kill(_ pid: Int32) {
         _ = Glibc.kill(pid, SIGKILL)

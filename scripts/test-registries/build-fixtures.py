@@ -29,6 +29,7 @@ Tags in the layout (org.opencontainers.image.ref.name):
   rpmbuild-ubi   the same database with Red Hat Enterprise Linux 9.2's os-release (as UBI 9.2 has it)
   app         an application image built on amd64 (its layers, then one more), no base annotations
   app-annotated  the same with org.opencontainers.image.base.digest/.name annotations
+  app-spoofed    an application image built on amd64-next whose annotations claim amd64
 """
 import gzip
 import hashlib
@@ -145,8 +146,9 @@ def packaged_image(layout, layers):
     return {"mediaType": OCI_MANIFEST, **layout.put(canonical(manifest)), "platform": {"architecture": "amd64", "os": "linux"}}
 
 
-def application(layout, base, annotated):
-    """An image built on `base` (a manifest descriptor in the layout): its layers and one more."""
+def application(layout, base, annotated, claimed=None):
+    """An image built on `base` (a manifest descriptor in the layout): its layers and one more;
+    annotated, it claims `claimed` (default: `base`) as its base."""
     def blob(ref):
         with open(os.path.join(layout.root, "blobs", "sha256", ref["digest"].split(":")[1]), "rb") as f:
             return json.loads(f.read())
@@ -163,7 +165,7 @@ def application(layout, base, annotated):
     }
     if annotated:
         manifest["annotations"] = {
-            "org.opencontainers.image.base.digest": base["digest"],
+            "org.opencontainers.image.base.digest": (claimed or base)["digest"],
             "org.opencontainers.image.base.name": "fixtures/base:v1",
         }
     return {"mediaType": OCI_MANIFEST, **layout.put(canonical(manifest)), "platform": {"architecture": "amd64", "os": "linux"}}
@@ -227,6 +229,7 @@ def main():
     rpmbuild_ubi = rpmbuild_image(b'NAME="Red Hat Enterprise Linux"\nVERSION="9.2 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.2"\n')
     app = application(layout, amd64, annotated=False)
     app_annotated = application(layout, amd64, annotated=True)
+    app_spoofed = application(layout, amd64_next, annotated=True, claimed=amd64)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd64, arm64]}
     index_ref = layout.put(canonical(index))
 
@@ -254,6 +257,7 @@ def main():
             tagged(rpmbuild_ubi, "rpmbuild-ubi"),
             tagged(app, "app"),
             tagged(app_annotated, "app-annotated"),
+            tagged(app_spoofed, "app-spoofed"),
         ],
     }
     with open(os.path.join(layout.root, "index.json"), "wb") as f:

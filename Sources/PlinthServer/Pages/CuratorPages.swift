@@ -13,6 +13,8 @@ struct CuratorPages: Sendable {
     let catalog: Catalog
     let renderer: PageRenderer
     let sessions: PageSessions
+    /// Served over TLS: cookies are `Secure` too.
+    var secure = false
 
     /// A refusal on a page: its status and what to tell the person.
     struct Refusal: Error, HTTPResponseError {
@@ -44,7 +46,7 @@ struct CuratorPages: Sendable {
         let csrf = PageSessions.random()
         let next = Self.safeNext(request.uri.queryParameters.get("next").map { String($0) })
         var response = renderer.page("signin", PageRenderer.compact(["csrf": csrf, "next": next, "problem": problem]), status: status)
-        response.setCookie(Cookie(name: PageSessions.signInCookie, value: csrf, maxAge: 600, path: "/", httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: PageSessions.signInCookie, value: csrf, maxAge: 600, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -73,8 +75,8 @@ struct CuratorPages: Sendable {
         let (cookie, _) = sessions.start(principal, tokenID: token.id, now: catalog.now())
         var response = Response(status: .seeOther, headers: [.location: Self.safeNext(form.next)])
         response.setCookie(
-            Cookie(name: PageSessions.cookie, value: cookie, maxAge: Int(PageSessions.lifetime), path: "/", httpOnly: true, sameSite: .strict))
-        response.setCookie(Cookie(name: PageSessions.signInCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+            Cookie(name: PageSessions.cookie, value: cookie, maxAge: Int(PageSessions.lifetime), path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: PageSessions.signInCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -102,7 +104,7 @@ struct CuratorPages: Sendable {
         try checkCSRF(try await form(CSRFForm.self, request, context: context).csrf, session)
         sessions.end(request.cookies[PageSessions.cookie]?.value)
         var response = Response(status: .seeOther, headers: [.location: "/"])
-        response.setCookie(Cookie(name: PageSessions.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: PageSessions.cookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
         return response
     }
 

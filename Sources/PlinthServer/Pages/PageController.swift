@@ -184,6 +184,7 @@ struct PageController: Sendable {
     }
 
     struct StandingView { var image, repository, tag, verdict: String }
+    struct DependentView { var reference, manifest, short, source, lastSeen: String }
 
     func digestPage(_ text: String) async throws -> Response {
         let digest: Digest
@@ -191,6 +192,11 @@ struct PageController: Sendable {
         let answer = try await catalog.lookup(digest)
         let verdict = answer.verdict
         let standings = verdict.standings.map { StandingView(image: $0.image, repository: $0.repository, tag: $0.tag, verdict: $0.verdict.rawValue) }
+        // Who is built on it (lineage): what to rebuild when it is revoked or superseded.
+        let dependents = verdict.verdict == .unknown ? [] : try await catalog.dependents(of: digest).map {
+            DependentView(reference: $0.reference, manifest: $0.manifest.description, short: Self.short($0.manifest), source: $0.source.rawValue,
+                lastSeen: Self.day($0.lastSeen))
+        }
         let page: [String: Any?] = [
             "digest": digest.description, "short": Self.short(digest), "verdict": verdict.verdict.rawValue, "reason": Catalog.reason(answer),
             "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }),
@@ -199,6 +205,7 @@ struct PageController: Sendable {
             "revoked": verdict.revocation.map { "\(Self.day($0.at)) by \($0.by): \($0.reason)" },
             "signature": answer.signature.map { ($0.verified ? "Verified: " : "Not verified: ") + $0.reason },
             "standings": standings, "hasStandings": !standings.isEmpty,
+            "dependents": dependents, "hasDependents": !dependents.isEmpty,
         ]
         return renderer.page("digest", PageRenderer.compact(page), status: verdict.verdict == .unknown ? .notFound : .ok)
     }
