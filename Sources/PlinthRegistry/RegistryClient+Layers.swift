@@ -9,6 +9,8 @@ public struct ImageContents: Sendable, Hashable {
     public var packages: [InstalledPackage]
     /// What could not be read, for people ("rpm packages not read").
     public var notes: [String]
+    /// The attack surface of the merged files and the config (`Surface.report`).
+    public var surface: SurfaceReport?
 }
 
 extension RegistryClient {
@@ -24,32 +26,23 @@ extension RegistryClient {
     /// removes NAME, `.wh..wh..opq` empties its folder), then `os-release` (following its
     /// symlink), dpkg's `status` and `status.d/*`, apk's `installed` and the rpm database
     /// (`RPMDatabase`) read from the result.
-    public func contents(registry: String, path: String, layers: [Descriptor], logger: Logger) async throws -> ImageContents {
-        var files: [String: TarReader.Entry] = [:]
+    /// With the config's bytes, the surface report too (`Surface.report`, from every path the
+    /// layers leave and their tar modes).
+    public func contents(registry: String, path: String, layers: [Descriptor], config: [UInt8]? = nil, logger: Logger) async throws -> ImageContents {
+        var merged = MergedLayers(keepTree: config != nil)
+        var uncompressed = 0
         for layer in layers {
-            let entries = try await layerEntries(registry: registry, path: path, layer: layer, logger: logger)
-            // Whiteouts hide what the layers below put there (image-spec layer.md, "Whiteouts").
-            for entry in entries {
-                let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
-                guard name.hasPrefix(".wh.") else { continue }
-                let folder = entry.path.count > name.count ? String(entry.path.dropLast(name.count + 1)) : ""
-                if name == ".wh..wh..opq" {
-                    files = files.filter { !$0.key.hasPrefix(folder.isEmpty ? "" : folder + "/") }
-                } else {
-                    let hidden = (folder.isEmpty ? "" : folder + "/") + name.dropFirst(4)
-                    files = files.filter { $0.key != hidden && !$0.key.hasPrefix(hidden + "/") }
-                }
-            }
-            for entry in entries where !(entry.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
-                if entry.kind == .directory { continue }
-                if Self.isWanted(entry.path) {
-                    files[entry.path] = entry
-                } else {
-                    files[entry.path] = nil
-                }
-            }
+            let (entries, size) = try await layerEntries(registry: registry, path: path, layer: layer, logger: logger)
+            uncompressed += size
+            merged.apply(entries)
         }
+        let files = merged.files
         var contents = ImageContents(os: nil, packages: [], notes: [])
+        if let config {
+            contents.surface = Surface.report(
+                files: merged.tree, layers: layers.count, compressedBytes: layers.reduce(0) { $0 + Int($1.size) }, uncompressedBytes: uncompressed,
+                config: config)
+        }
         if let release = Self.osRelease(files) { contents.os = PackageDatabase.osRelease(String(decoding: release, as: UTF8.self)) }
         if let status = files["var/lib/dpkg/status"]?.data {
             contents.packages += PackageDatabase.dpkgStatus(String(decoding: status, as: UTF8.self))
@@ -83,8 +76,8 @@ extension RegistryClient {
         return files["usr/lib/os-release"]?.data
     }
 
-    /// One layer's tar entries (wanted files with their contents).
-    func layerEntries(registry: String, path: String, layer: Descriptor, logger: Logger) async throws -> [TarReader.Entry] {
+    /// One layer's tar entries (wanted files with their contents), and its size uncompressed.
+    func layerEntries(registry: String, path: String, layer: Descriptor, logger: Logger) async throws -> ([TarReader.Entry], Int) {
         let type = layer.mediaType.rawValue
         let gzip = type.hasSuffix("gzip"), zstd = type.hasSuffix("zstd")
         guard gzip || zstd || type.hasSuffix(".tar") || type.hasSuffix("tar") else {
@@ -110,7 +103,50 @@ extension RegistryClient {
         } catch let error as TarReader.Failure {
             throw RegistryError(.invalidManifest, registry: registry, message: "layer \(layer.digest): \(error.description)")
         }
-        return reader.entries
+        return (reader.entries, reader.bytesRead)
+    }
+}
+
+/// An image's layers applied in order, whiteouts included (image-spec layer.md,
+/// "Whiteouts": `.wh.NAME` removes NAME, `.wh..wh..opq` empties its folder): the wanted files
+/// with their contents, and every path's kind, mode and link for the surface report.
+struct MergedLayers {
+    var files: [String: TarReader.Entry] = [:]
+    var tree: [String: Surface.File] = [:]
+    /// Whether `tree` is kept (only the surface report needs it).
+    var keepTree = true
+
+    mutating func apply(_ entries: [TarReader.Entry]) {
+        // Whiteouts hide what the layers below put there; then this layer's own paths.
+        for entry in entries {
+            let name = entry.path.split(separator: "/").last.map(String.init) ?? entry.path
+            guard name.hasPrefix(".wh.") else { continue }
+            let folder = entry.path.count > name.count ? String(entry.path.dropLast(name.count + 1)) : ""
+            if name == ".wh..wh..opq" {
+                let inside = folder.isEmpty ? "" : folder + "/"
+                files = files.filter { !$0.key.hasPrefix(inside) }
+                tree = tree.filter { !$0.key.hasPrefix(inside) }
+            } else {
+                let hidden = (folder.isEmpty ? "" : folder + "/") + name.dropFirst(4)
+                files = files.filter { $0.key != hidden && !$0.key.hasPrefix(hidden + "/") }
+                tree = tree.filter { $0.key != hidden && !$0.key.hasPrefix(hidden + "/") }
+            }
+        }
+        for entry in entries where !(entry.path.split(separator: "/").last ?? "").hasPrefix(".wh.") {
+            if keepTree, !entry.path.isEmpty { tree[entry.path] = Surface.File(kind: Self.kind(entry.kind), mode: entry.mode, linkTarget: entry.linkTarget) }
+            if entry.kind == .directory { continue }
+            files[entry.path] = RegistryClient.isWanted(entry.path) ? entry : nil
+        }
+    }
+
+    static func kind(_ kind: TarReader.Entry.Kind) -> Surface.File.Kind {
+        switch kind {
+        case .file: .file
+        case .directory: .directory
+        case .symlink: .symlink
+        case .hardlink: .hardlink
+        case .other: .other
+        }
     }
 }
 

@@ -11,6 +11,8 @@ struct TarReader {
         var linkTarget: String?
         /// The contents, for wanted regular files.
         var data: [UInt8]?
+        /// Permission bits with setuid, setgid and sticky (the header's mode, & 0o7777).
+        var mode: Int = 0
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -21,6 +23,8 @@ struct TarReader {
     let maxFileBytes: Int
     private(set) var entries: [Entry] = []
     private(set) var finished = false
+    /// Bytes of the tar stream read so far (the layer uncompressed).
+    private(set) var bytesRead = 0
 
     private var buffer: [UInt8] = []
     /// Bytes of the current entry's contents still to come, and its padding after them.
@@ -49,6 +53,7 @@ struct TarReader {
     }
 
     mutating func feed(_ bytes: some Collection<UInt8>) throws {
+        bytesRead += bytes.count
         guard !finished else { return }
         var input = ArraySlice(bytes)
         while !input.isEmpty && !finished {
@@ -114,7 +119,7 @@ struct TarReader {
             let path = Self.clean(paxPath ?? longName ?? name)
             let target = paxLink ?? longLink ?? (link.isEmpty ? nil : link)
             longName = nil; longLink = nil; paxPath = nil; paxLink = nil
-            let entry = Entry(path: path, kind: kind, linkTarget: target, data: nil)
+            let entry = Entry(path: path, kind: kind, linkTarget: target, data: nil, mode: Self.octal(h[100..<108]) & 0o7777)
             if kind == .file, wanted(path) {
                 guard size <= maxFileBytes else { throw Failure(description: "\(path) is \(size) bytes, over the \(maxFileBytes)-byte limit") }
                 collecting = []

@@ -1,0 +1,132 @@
+import Foundation
+
+/// What a platform manifest exposes, from its files (its layers merged, whiteouts applied) and
+/// its config: how big it is, which shells and package managers it carries, which files run
+/// with raised privileges or can be changed by anyone, and how it runs (user, ports,
+/// entrypoint, healthcheck). Minimal bases are judged by it (the entry's `surface` rules).
+public struct SurfaceReport: Sendable, Hashable, Codable {
+    /// The layers' blobs as stored, and their tar streams once decompressed.
+    public var compressedBytes: Int
+    public var uncompressedBytes: Int
+    public var layers: Int
+    /// Regular files, symlinks and hard links left once every layer is applied.
+    public var files: Int
+    /// Shells present (absolute paths; a symlink counts when it resolves to a file).
+    public var shells: [String]
+    public var packageManagers: [String]
+    public var setuid: [String]
+    public var setgid: [String]
+    public var worldWritable: [String]
+    /// The config's `User`, `root` when it is empty.
+    public var user: String
+    public var runsAsRoot: Bool
+    public var exposedPorts: [String]
+    public var entrypoint: [String]?
+    public var cmd: [String]?
+    public var healthcheck: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case compressedBytes = "compressed_bytes", uncompressedBytes = "uncompressed_bytes", layers, files, shells
+        case packageManagers = "package_managers", setuid, setgid, worldWritable = "world_writable", user, runsAsRoot = "runs_as_root"
+        case exposedPorts = "exposed_ports", entrypoint, cmd, healthcheck
+    }
+}
+
+public enum Surface {
+    /// One path of the merged root filesystem, as its last layer left it.
+    public struct File: Sendable, Hashable {
+        public enum Kind: Sendable, Hashable { case file, directory, symlink, hardlink, other }
+        public var kind: Kind
+        /// Permission bits with setuid (0o4000), setgid (0o2000) and sticky (0o1000).
+        public var mode: Int
+        public var linkTarget: String?
+
+        public init(kind: Kind, mode: Int, linkTarget: String? = nil) {
+            self.kind = kind
+            self.mode = mode
+            self.linkTarget = linkTarget
+        }
+    }
+
+    /// Where shells and package managers live, and their names (busybox is a shell: its
+    /// applets include sh and ash).
+    static let binaryFolders = ["bin", "usr/bin", "sbin", "usr/sbin", "usr/local/bin", "usr/local/sbin"]
+    public static let shellNames = ["sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"]
+    public static let packageManagerNames = ["apt", "apt-get", "dpkg", "apk", "rpm", "dnf", "microdnf", "yum", "tdnf", "zypper", "pip", "pip3"]
+
+    /// The report of a root filesystem (`files`, by path without a leading `/`) and the image
+    /// config that runs it.
+    public static func report(files: [String: File], layers: Int, compressedBytes: Int, uncompressedBytes: Int, config: [UInt8]) -> SurfaceReport {
+        let regular = files.filter { $0.value.kind == .file }
+        func absolute(_ paths: some Sequence<String>) -> [String] { paths.map { "/" + $0 }.sorted() }
+        let wire = try? JSONDecoder().decode(ConfigWire.self, from: Data(config))
+        let user = (wire?.config?.User ?? "").trimmingCharacters(in: .whitespaces)
+        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let test = wire?.config?.Healthcheck?.Test ?? []
+        return SurfaceReport(
+            compressedBytes: compressedBytes, uncompressedBytes: uncompressedBytes, layers: layers,
+            files: files.values.filter { $0.kind != .directory }.count,
+            shells: present(shellNames, in: files), packageManagers: present(packageManagerNames, in: files),
+            setuid: absolute(regular.filter { $0.value.mode & 0o4000 != 0 }.keys),
+            setgid: absolute(regular.filter { $0.value.mode & 0o2000 != 0 }.keys),
+            worldWritable: absolute(regular.filter { $0.value.mode & 0o002 != 0 }.keys),
+            user: user.isEmpty ? "root" : user, runsAsRoot: name.isEmpty || name == "root" || name == "0",
+            exposedPorts: (wire?.config?.ExposedPorts ?? [:]).keys.sorted(), entrypoint: wire?.config?.Entrypoint, cmd: wire?.config?.Cmd,
+            healthcheck: !test.isEmpty && test.first != "NONE")
+    }
+
+    struct ConfigWire: Decodable {
+        struct Health: Decodable { var Test: [String]? }
+        struct Config: Decodable {
+            var User: String?
+            var ExposedPorts: [String: EmptyObject]?
+            var Entrypoint: [String]?
+            var Cmd: [String]?
+            var Healthcheck: Health?
+        }
+        struct EmptyObject: Decodable {}
+        var config: Config?
+    }
+
+    /// The names found in the binary folders, as absolute paths: each that resolves to a file,
+    /// once per file it resolves to (`/bin/sh` and `/usr/bin/sh` on a merged /usr are one).
+    static func present(_ names: [String], in files: [String: File]) -> [String] {
+        var seen: Set<String> = []
+        var found: [String] = []
+        for name in names {
+            for folder in binaryFolders {
+                let path = folder + "/" + name
+                guard let target = resolve(path, in: files), let file = files[target], file.kind == .file || file.kind == .hardlink else { continue }
+                if seen.insert(target).inserted { found.append("/" + path) }
+            }
+        }
+        return found
+    }
+
+    /// Follows symlinks, in the path's folders and at its end, to the path they name in
+    /// `files` (at most 32 hops); nil when it leads nowhere.
+    public static func resolve(_ path: String, in files: [String: File]) -> String? {
+        var pending = path.split(separator: "/").map(String.init)
+        var resolved: [String] = []
+        var hops = 0
+        while !pending.isEmpty {
+            let part = pending.removeFirst()
+            if part == "." || part.isEmpty { continue }
+            if part == ".." {
+                _ = resolved.popLast()
+                continue
+            }
+            let candidate = (resolved + [part]).joined(separator: "/")
+            if let file = files[candidate], file.kind == .symlink, let target = file.linkTarget {
+                hops += 1
+                guard hops <= 32 else { return nil }
+                if target.hasPrefix("/") { resolved = [] }
+                pending = target.split(separator: "/").map(String.init) + pending
+                continue
+            }
+            resolved.append(part)
+        }
+        let result = resolved.joined(separator: "/")
+        return files[result] == nil ? nil : result
+    }
+}
