@@ -112,6 +112,7 @@ extension Catalog {
                 write.snapshot.packages = read.packages
                 write.osReleases = read.osReleases
                 write.diffIDs = read.diffIDs
+                write.surfaces = read.surfaces
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
                 // Under a signature policy: what the registry holds of the digest's signatures,
@@ -155,6 +156,7 @@ extension Catalog {
         var packages: [Digest: [InstalledPackage]] = [:]
         var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
         var diffIDs: [Digest: [Digest]] = [:]
+        var surfaces: [Digest: SurfaceReport] = [:]
         /// Platforms the digest offers (attestations left out).
         var platforms: [Platform] = []
     }
@@ -184,7 +186,8 @@ extension Catalog {
                         registry: reference.registry, path: reference.path, digest: config.digest,
                         maxBytes: client.configuration.maxConfigBytes, logger: logger)
                     read.diffIDs[manifest.digest] = ImageConfig.diffIDs(configBytes)
-                    try await readContents(of: manifest.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
+                    try await readContents(
+                        of: manifest.digest, layers: layers, config: configBytes, reference: reference, client: client, into: &read, logger: logger)
                 }
                 read.platforms.append(child.platform)
             }
@@ -194,17 +197,19 @@ extension Catalog {
                 logger: logger)
             if let platform = ImageConfig.platform(bytes) { read.platforms = [platform] }
             read.diffIDs[top.digest] = ImageConfig.diffIDs(bytes)
-            try await readContents(of: top.digest, layers: layers, reference: reference, client: client, into: &read, logger: logger)
+            try await readContents(of: top.digest, layers: layers, config: bytes, reference: reference, client: client, into: &read, logger: logger)
         }
         return read
     }
 
     /// Reads a platform manifest's OS and packages from its layers, when sync reads packages.
     func readContents(
-        of manifest: Digest, layers: [Descriptor], reference: ImageReference, client: RegistryClient, into read: inout NewDigest, logger: Logger
+        of manifest: Digest, layers: [Descriptor], config: [UInt8], reference: ImageReference, client: RegistryClient, into read: inout NewDigest,
+        logger: Logger
     ) async throws {
         guard client.configuration.readPackages else { return }
-        let contents = try await client.contents(registry: reference.registry, path: reference.path, layers: layers, logger: logger)
+        let contents = try await client.contents(registry: reference.registry, path: reference.path, layers: layers, config: config, logger: logger)
+        if let surface = contents.surface { read.surfaces[manifest] = surface }
         if !contents.packages.isEmpty { read.packages[manifest] = contents.packages }
         if let os = contents.os { read.osReleases[manifest] = os }
     }

@@ -32,6 +32,19 @@ public struct SurfaceReport: Sendable, Hashable, Codable {
     }
 }
 
+extension SurfaceReport {
+    /// As stored: JSON with sorted keys.
+    public static func json(_ report: SurfaceReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+
+    public static func parse(_ text: String) throws -> SurfaceReport {
+        try JSONDecoder().decode(SurfaceReport.self, from: Data(text.utf8))
+    }
+}
+
 public enum Surface {
     /// One path of the merged root filesystem, as its last layer left it.
     public struct File: Sendable, Hashable {

@@ -115,6 +115,11 @@ extension APIHandler {
         return try? ImageReference(parsing: "\(host)/\(repository)\(tag)@\(digest)")
     }
 
+    func getDigestSurface(_ input: Operations.GetDigestSurface.Input) async throws -> Operations.GetDigestSurface.Output {
+        let digest = try Self.digest(input.path.digest)
+        return .ok(.init(body: .json(try Representation.surface(try await catalog.surface(of: digest)))))
+    }
+
     func getDependents(_ input: Operations.GetDependents.Input) async throws -> Operations.GetDependents.Output {
         let answer = try await knownDigest(input.path.digest)
         let images = try await catalog.dependents(of: answer.digest)

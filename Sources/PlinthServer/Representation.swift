@@ -132,6 +132,17 @@ enum Representation {
             imageDigest: j.image?.description, trackedBy: j.trackedBy)
     }
 
+    /// The report's own JSON (its keys are the schema's) read as the generated type.
+    static func surface(_ surface: DigestSurface) throws -> S.DigestSurface {
+        S.DigestSurface(
+            digest: surface.digest.description,
+            platforms: try surface.platforms.map { item in
+                S.PlatformSurface(
+                    platform: item.platform?.description, manifest: item.manifest.description,
+                    surface: try item.report.map { try JSONDecoder().decode(S.SurfaceReport.self, from: Data(try SurfaceReport.json($0).utf8)) })
+            })
+    }
+
     static func builtImage(_ image: BuiltImage) -> S.BuiltImage {
         S.BuiltImage(
             repository: image.repository, manifest: image.manifest.description, base: image.base.description, reference: image.reference,
@@ -246,6 +257,9 @@ public enum APIJSON {
     }
     /// A judgment as `POST /v1/check` gives it, so that the CLI prints the same fields.
     public static func judgment(_ judgment: Judgment) throws -> Data { try encoder.encode(Representation.checkResult(judgment)) }
+    /// A digest's surface, as `GET /v1/digests/{digest}/surface` gives it.
+    public static func surface(_ surface: DigestSurface) throws -> Data { try encoder.encode(try Representation.surface(surface)) }
+
     /// Built images on a base, as `GET /v1/digests/{digest}/dependents` gives them.
     public static func dependents(_ digest: Digest, _ images: [BuiltImage]) throws -> Data {
         try encoder.encode(Components.Schemas.Dependents(digest: digest.description, dependents: images.map(Representation.builtImage)))

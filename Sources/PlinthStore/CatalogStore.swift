@@ -310,6 +310,8 @@ public struct ObservationWrite: Hashable, Sendable {
     public var osReleases: [Digest: PackageDatabase.OSRelease] = [:]
     /// Each platform manifest's layer diff_ids (from its config), in order.
     public var diffIDs: [Digest: [Digest]] = [:]
+    /// Each platform manifest's attack surface, when its layers were read.
+    public var surfaces: [Digest: SurfaceReport] = [:]
     /// What sync found and verified of the digest's signatures, under the entry's policy.
     public var signature: SignatureCheck?
 
@@ -648,6 +650,8 @@ public protocol CatalogStore: Sendable {
     func osRelease(of manifest: Digest) async throws -> PackageDatabase.OSRelease?
     /// The last check of a digest's signatures, if sync made one.
     func signatureCheck(of digest: Digest) async throws -> SignatureCheck?
+    /// A platform manifest's attack surface, if sync read it.
+    func surface(of manifest: Digest) async throws -> SurfaceReport?
     /// Platform manifests whose layer diff_ids begin `diffIDs`' (candidates for an image's base),
     /// with their diff_ids.
     func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]]

@@ -285,6 +285,12 @@ extension PostgresStore {
         }
     }
 
+    public func surface(of manifest: Digest) async throws -> SurfaceReport? {
+        try await row("SELECT report FROM manifest_surface WHERE manifest_digest = \(manifest.description)").map {
+            try SurfaceReport.parse(try $0.value("report", as: String.self))
+        }
+    }
+
     public func builtImages(on bases: [Digest]) async throws -> [BuiltImage] {
         guard !bases.isEmpty else { return [] }
         return try await rows(

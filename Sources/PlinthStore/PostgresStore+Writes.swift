@@ -162,6 +162,13 @@ extension PostgresStore {
                     source = excluded.source, found = excluded.found, reason = excluded.reason, checked_at = excluded.checked_at
                 """, on: connection)
         }
+        for (manifest, surface) in write.surfaces {
+            _ = try await rows(
+                """
+                INSERT INTO manifest_surface (manifest_digest, report) VALUES (\(manifest.description), \(try SurfaceReport.json(surface)))
+                ON CONFLICT (manifest_digest) DO UPDATE SET report = excluded.report
+                """, on: connection)
+        }
         for (manifest, os) in write.osReleases {
             _ = try await rows(
                 """

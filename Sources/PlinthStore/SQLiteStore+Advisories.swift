@@ -83,6 +83,13 @@ extension SQLiteStore {
         }
     }
 
+    public func surface(of manifest: Digest) async throws -> SurfaceReport? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT report FROM manifest_surface WHERE manifest_digest = ?", arguments: [manifest.description])
+                .map { try SurfaceReport.parse($0) }
+        }
+    }
+
     public func builtImages(on bases: [Digest]) async throws -> [BuiltImage] {
         guard !bases.isEmpty else { return [] }
         return try await pool.read { db in

@@ -301,6 +301,11 @@ public final class SQLiteStore: CatalogStore {
                     digest, check.verified, check.method, check.signer, check.source, check.found, check.reason, Timestamp.format(check.checkedAt),
                 ])
         }
+        for (manifest, surface) in write.surfaces {
+            try db.execute(
+                sql: "INSERT INTO manifest_surface (manifest_digest, report) VALUES (?, ?) ON CONFLICT(manifest_digest) DO UPDATE SET report = excluded.report",
+                arguments: [manifest.description, try SurfaceReport.json(surface)])
+        }
         for (manifest, os) in write.osReleases {
             try db.execute(
                 sql: """

@@ -14,7 +14,7 @@ public enum StoreCopy {
         "images", "image_tags", "manifests", "index_children", "observations", "approvals", "revocations", "packages", "audit_events",
         "tag_sync_state", "tokens", "holds", "webhook_cursors", "webhook_deliveries", "advisories", "advisory_documents", "advisory_packages",
         "advisory_exceptions", "manifest_os", "manifest_layers", "jobs", "signature_checks",
-        "built_images",
+        "built_images", "manifest_surface",
     ]
     /// Identity columns, whose sequences continue after the copied ids.
     static let identities = ["observations": "id", "webhook_deliveries": "id"]

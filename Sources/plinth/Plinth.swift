@@ -16,7 +16,7 @@ struct Plinth: AsyncParsableCommand {
             or superseded within grace); 2 usage or runtime error, with a one-line reason on stderr.
             """,
         version: PlinthRelease.version,
-        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, Dependents.self, SBOM.self, VEX.self, MigrateStore.self]
+        subcommands: [Serve.self, Apply.self, Sync.self, Lookup.self, History.self, Changelog.self, Token.self, Audit.self, Vercmp.self, Advisories.self, Diff.self, Check.self, Pin.self, Approve.self, Revoke.self, Unrevoke.self, Dependents.self, SurfaceCommand.self, SBOM.self, VEX.self, MigrateStore.self]
     )
 
     /// Runs the command; maps every failure to SPEC's exit codes (ArgumentParser's own

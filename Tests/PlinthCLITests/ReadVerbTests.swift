@@ -72,6 +72,7 @@ struct ReadVerbTests {
             ["advisories", "list", Self.index], ["advisories", "list", Self.index, "--json"], ["advisories", "list", Self.unknown],
             ["check", Self.index, "debian:bookworm-slim", "nginx:1.27"], ["check", "--json", Self.earlier, "alpine:3.24"],
             ["check", "--sarif", "debian:bookworm-slim"], ["check", "--allow-unpinned-tracked", "debian:bookworm-slim"], ["check", "Not A Reference"],
+            ["surface", Self.index], ["surface", Self.amd64, "--json"], ["surface", Self.unknown],
         ]
         for command in commands {
             let local = try await PlinthBinary.run(command + ["--db", db])
