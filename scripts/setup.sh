@@ -14,7 +14,7 @@ fi
 
 packages=(libsqlite3-dev zlib1g-dev libzstd-dev curl)
 if [[ ${1:-} == --test ]]; then
-  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver postgresql zstd rpm)
+  packages+=(python3-venv docker-registry skopeo apache2-utils openssl chromium chromium-driver postgresql zstd rpm umoci mmdebstrap)
 fi
 
 missing=()

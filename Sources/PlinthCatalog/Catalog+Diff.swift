@@ -26,6 +26,56 @@ public struct DigestDiff: Sendable, Hashable {
     public var advisoriesIntroduced: [String]
     /// Why a part could not be compared, when so.
     public var notes: [String]
+    /// How each compared platform manifest's attack surface changed (where both were read).
+    public var surface: [SurfaceChange] = []
+
+    /// What a move did to a platform manifest's attack surface.
+    public struct SurfaceChange: Sendable, Hashable {
+        public var platform: Platform?
+        public var shellsAdded: [String]
+        public var shellsRemoved: [String]
+        public var packageManagersAdded: [String]
+        public var packageManagersRemoved: [String]
+        public var setuidAdded: [String]
+        public var setuidRemoved: [String]
+        public var userFrom: String
+        public var userTo: String
+        public var bytesFrom: Int
+        public var bytesTo: Int
+
+        /// Growth of the uncompressed size, in whole percent (negative when it shrank).
+        public var sizeChangePercent: Int { bytesFrom == 0 ? 0 : Int(((Double(bytesTo) - Double(bytesFrom)) / Double(bytesFrom) * 100).rounded()) }
+
+        /// What a reviewer should notice: a shell, package manager or setuid file added, a
+        /// switch to root, or 10% or more in size.
+        public var warnings: [String] {
+            var found: [String] = []
+            let on = platform.map { " on \($0)" } ?? ""
+            if !shellsAdded.isEmpty { found.append("adds shell \(shellsAdded.joined(separator: ", "))\(on)") }
+            if !packageManagersAdded.isEmpty { found.append("adds package manager \(packageManagersAdded.joined(separator: ", "))\(on)") }
+            if !setuidAdded.isEmpty { found.append("adds setuid \(setuidAdded.joined(separator: ", "))\(on)") }
+            if userFrom != userTo, Surface.isRoot(userTo), !Surface.isRoot(userFrom) { found.append("runs as root (was \(userFrom))\(on)") }
+            if sizeChangePercent >= 10 {
+                found.append("grows \(sizeChangePercent)% (\(SurfaceRules.megabytes(bytesFrom)) → \(SurfaceRules.megabytes(bytesTo)))\(on)")
+            }
+            return found
+        }
+
+        init(platform: Platform?, _ a: SurfaceReport, _ b: SurfaceReport) {
+            func added(_ x: [String], _ y: [String]) -> [String] { y.filter { !x.contains($0) } }
+            self.platform = platform
+            shellsAdded = added(a.shells, b.shells)
+            shellsRemoved = added(b.shells, a.shells)
+            packageManagersAdded = added(a.packageManagers, b.packageManagers)
+            packageManagersRemoved = added(b.packageManagers, a.packageManagers)
+            setuidAdded = added(a.setuid, b.setuid)
+            setuidRemoved = added(b.setuid, a.setuid)
+            userFrom = a.user
+            userTo = b.user
+            bytesFrom = a.uncompressedBytes
+            bytesTo = b.uncompressedBytes
+        }
+    }
 
     /// One line for changelogs: `+2 −1 packages, 3 upgraded; fixes 1 advisory`.
     public var summary: String {
@@ -37,6 +87,9 @@ public struct DigestDiff: Sendable, Hashable {
         if !advisoriesIntroduced.isEmpty { parts.append("introduces \(advisoriesIntroduced.count)") }
         if !platformsGained.isEmpty { parts.append("gains \(platformsGained.map(\.description).joined(separator: ", "))") }
         if !platformsLost.isEmpty { parts.append("loses \(platformsLost.map(\.description).joined(separator: ", "))") }
+        let warnings = surface.flatMap(\.warnings)
+        if parts.isEmpty, !warnings.isEmpty { return warnings.joined(separator: "; ") }
+        parts += warnings
         return parts.isEmpty ? (notes.first ?? "no package changes") : parts.joined(separator: ", ")
     }
 }
@@ -69,16 +122,24 @@ extension Catalog {
 
         // Manifests to compare, pairwise: matching platforms of two indexes, or the two digests.
         var pairs: [(Digest, Digest)] = []
+        var pairPlatforms: [Platform?] = []
         if a.kind == .index, b.kind == .index {
             let childrenB = Dictionary(b.platforms.map { ($0.platform, $0.digest) }, uniquingKeysWith: { first, _ in first })
             for child in a.platforms.sorted(by: { $0.platform.description < $1.platform.description }) {
                 if let other = childrenB[child.platform] {
                     pairs.append((child.digest, other))
+                    pairPlatforms.append(child.platform)
                     diff.platformsCompared.append(child.platform)
                 }
             }
         } else {
             pairs.append((from, to))
+            pairPlatforms.append(nil)
+        }
+        for ((x, y), platform) in zip(pairs, pairPlatforms) {
+            if let one = try await store.surface(of: x), let two = try await store.surface(of: y) {
+                diff.surface.append(DigestDiff.SurfaceChange(platform: platform, one, two))
+            }
         }
         let entry = try await a.verdict.standings.first.asyncMap { try await store.entry(named: $0.image)?.entry }
         let scheme = entry.flatMap { AdvisoryEcosystem(family: $0.os.family, version: $0.os.version)?.scheme }

@@ -115,6 +115,7 @@ extension Catalog {
                 write.surfaces = read.surfaces
                 write.documents = read.documents
                 write.flags = try await flags(entry: entry, previous: previous?.digest, children: read.children, platforms: read.platforms)
+                write.flags += try await surfaceFlags(entry: entry, digest: digest, read: read)
                 // Under a signature policy: what the registry holds of the digest's signatures,
                 // verified; a required signature that does not verify holds the digest back.
                 if let policy = entry.signatures {
@@ -212,6 +213,27 @@ extension Catalog {
         if let surface = contents.surface { read.surfaces[manifest] = surface }
         if !contents.packages.isEmpty { read.packages[manifest] = contents.packages }
         if let os = contents.os { read.osReleases[manifest] = os }
+    }
+
+    /// The entry's surface rules that a new digest breaks, one flag per rule and platform
+    /// manifest, naming the files; a manifest whose layers were not read cannot be judged, so
+    /// it is flagged too (never approved automatically on a guess).
+    func surfaceFlags(entry: CatalogEntry, digest: Digest, read: NewDigest) async throws -> [String] {
+        guard let rules = entry.surface else { return [] }
+        let manifests: [(Digest, String?)] =
+            read.children.isEmpty
+            ? [(digest, read.platforms.first?.description)] : read.children.filter { !$0.isAttestation }.map { ($0.digest, $0.platform.description) }
+        var flags: [String] = []
+        for (manifest, platform) in manifests {
+            var report = read.surfaces[manifest]
+            if report == nil { report = try await store.surface(of: manifest) }
+            guard let report else {
+                flags.append("surface not read: the surface rules cannot be judged" + (platform.map { " (\($0))" } ?? ""))
+                continue
+            }
+            flags += rules.breaches(of: report).map { SurfaceRules.flag($0, platform: manifests.count > 1 ? platform : nil) }
+        }
+        return flags
     }
 
     /// What a reviewer must look at before a new digest is approved.

@@ -118,7 +118,7 @@ enum EntryFile {
             let f = try fields(
                 root, at: nil,
                 required: ["name", "title", "repository", "tags", "status", "os", "platforms", "workloads", "owner", "rationale", "approval"],
-                optional: ["tradeoffs", "successor", "signatures"])
+                optional: ["tradeoffs", "successor", "signatures", "surface", "review"])
 
             let name = try string(f["name"]!, "name")
             guard CatalogEntry.isValidName(name) else {
@@ -242,13 +242,44 @@ enum EntryFile {
                 signatures = policy
             }
 
+            var surface: SurfaceRules?
+            if let node = f["surface"] {
+                let s = try fields(node, at: "surface", required: [], optional: ["shell", "package_manager", "non_root", "setuid", "max_size_mb"])
+                var rules = SurfaceRules()
+                if let n = s["shell"] { rules.shell = try choice(n, "surface.shell", as: SurfaceRules.Presence.self) }
+                if let n = s["package_manager"] { rules.packageManager = try choice(n, "surface.package_manager", as: SurfaceRules.Presence.self) }
+                if let n = s["non_root"] { rules.nonRoot = try choice(n, "surface.non_root", as: SurfaceRules.Requirement.self) }
+                if let n = s["setuid"] { rules.setuid = try choice(n, "surface.setuid", as: SurfaceRules.Presence.self) }
+                if let n = s["max_size_mb"] {
+                    let text = try string(n, "surface.max_size_mb")
+                    guard let mb = Int(text), (1...1_000_000).contains(mb) else {
+                        throw fail(n, "surface.max_size_mb", "'\(text)' must be a whole number of MB from 1 to 1000000")
+                    }
+                    rules.maxSizeMB = mb
+                }
+                guard !rules.isEmpty else {
+                    throw fail(node, "surface", "name at least one rule: shell, package_manager, non_root, setuid or max_size_mb")
+                }
+                surface = rules
+            }
+
+            var review: ReviewCadence?
+            if let node = f["review"] {
+                let r = try fields(node, at: "review", required: ["every"], optional: [])
+                let text = try string(r["every"]!, "review.every")
+                guard let cadence = ReviewCadence(parsing: text) else {
+                    throw fail(r["every"], "review.every", "'\(text)' is not an interval: days or weeks, as 90d or 12w (1 day to 10 years)")
+                }
+                review = cadence
+            }
+
             return CatalogEntry(
                 name: name, title: try string(f["title"]!, "title"), repository: repository, tags: tags,
                 status: try choice(f["status"]!, "status", as: CatalogEntry.Status.self), os: os, platforms: platforms,
                 workloads: workloads, owner: try string(f["owner"]!, "owner"), rationale: try string(f["rationale"]!, "rationale"),
                 tradeoffs: try optionalString(f["tradeoffs"], "tradeoffs"), successor: successor,
                 approval: .init(policy: try choice(a["policy"]!, "approval.policy", as: CatalogEntry.ApprovalPolicy.Kind.self), graceDays: grace),
-                signatures: signatures)
+                signatures: signatures, surface: surface, review: review)
         }
     }
 }

@@ -81,13 +81,20 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
     public var approval: ApprovalPolicy
     /// Whose signatures a digest must carry before it is approved automatically.
     public var signatures: SignaturePolicy?
+    /// Limits on each new digest's attack surface.
+    public var surface: SurfaceRules?
+    /// How often curators must review the entry.
+    public var review: ReviewCadence?
 
     public init(
         name: String, title: String, repository: String, tags: [String], status: Status, os: OperatingSystem,
         platforms: [Platform], workloads: [WorkloadSupport], owner: String, rationale: String, tradeoffs: String?,
-        successor: String?, approval: ApprovalPolicy, signatures: SignaturePolicy? = nil
+        successor: String?, approval: ApprovalPolicy, signatures: SignaturePolicy? = nil, surface: SurfaceRules? = nil,
+        review: ReviewCadence? = nil
     ) {
         self.signatures = signatures
+        self.surface = surface
+        self.review = review
         self.name = name
         self.title = title
         self.repository = repository

@@ -74,7 +74,6 @@ public enum Surface {
         func absolute(_ paths: some Sequence<String>) -> [String] { paths.map { "/" + $0 }.sorted() }
         let wire = try? JSONDecoder().decode(ConfigWire.self, from: Data(config))
         let user = (wire?.config?.User ?? "").trimmingCharacters(in: .whitespaces)
-        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let test = wire?.config?.Healthcheck?.Test ?? []
         return SurfaceReport(
             compressedBytes: compressedBytes, uncompressedBytes: uncompressedBytes, layers: layers,
@@ -83,9 +82,15 @@ public enum Surface {
             setuid: absolute(regular.filter { $0.value.mode & 0o4000 != 0 }.keys),
             setgid: absolute(regular.filter { $0.value.mode & 0o2000 != 0 }.keys),
             worldWritable: absolute(regular.filter { $0.value.mode & 0o002 != 0 }.keys),
-            user: user.isEmpty ? "root" : user, runsAsRoot: name.isEmpty || name == "root" || name == "0",
+            user: user.isEmpty ? "root" : user, runsAsRoot: isRoot(user),
             exposedPorts: (wire?.config?.ExposedPorts ?? [:]).keys.sorted(), entrypoint: wire?.config?.Entrypoint, cmd: wire?.config?.Cmd,
             healthcheck: !test.isEmpty && test.first != "NONE")
+    }
+
+    /// Whether a config `User` (`name`, `uid`, `name:group`) runs as root: empty, root or 0.
+    public static func isRoot(_ user: String) -> Bool {
+        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return name.isEmpty || name == "root" || name == "0"
     }
 
     struct ConfigWire: Decodable {
@@ -142,4 +147,110 @@ public enum Surface {
         let result = resolved.joined(separator: "/")
         return files[result] == nil ? nil : result
     }
+}
+
+/// Limits an entry sets on its digests' surface (the entry's `surface`): each optional. A new
+/// digest that breaks one is never approved automatically; it waits, flagged with the rule and
+/// the files that break it.
+public struct SurfaceRules: Hashable, Sendable, Codable {
+    public enum Presence: String, Hashable, Sendable, Codable, CaseIterable { case allowed, forbidden }
+    public enum Requirement: String, Hashable, Sendable, Codable, CaseIterable { case required, optional }
+
+    public var shell: Presence?
+    public var packageManager: Presence?
+    public var nonRoot: Requirement?
+    public var setuid: Presence?
+    /// The most the layers may hold uncompressed, in MB (1,000,000 bytes).
+    public var maxSizeMB: Int?
+
+    public init(shell: Presence? = nil, packageManager: Presence? = nil, nonRoot: Requirement? = nil, setuid: Presence? = nil, maxSizeMB: Int? = nil) {
+        self.shell = shell
+        self.packageManager = packageManager
+        self.nonRoot = nonRoot
+        self.setuid = setuid
+        self.maxSizeMB = maxSizeMB
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case shell, packageManager = "package_manager", nonRoot = "non_root", setuid, maxSizeMB = "max_size_mb"
+    }
+
+    /// A rule a report breaks: the rule as the entry says it, and what breaks it.
+    public struct Breach: Hashable, Sendable {
+        /// `shell: forbidden`, `max_size_mb: 60`.
+        public var rule: String
+        /// The files (absolute paths) or the fact (`User root`, `74.8 MB`) that break it.
+        public var evidence: [String]
+    }
+
+    /// Every rule the report breaks, in the order the rules are listed.
+    public func breaches(of report: SurfaceReport) -> [Breach] {
+        var found: [Breach] = []
+        if shell == .forbidden, !report.shells.isEmpty { found.append(.init(rule: "shell: forbidden", evidence: report.shells)) }
+        if packageManager == .forbidden, !report.packageManagers.isEmpty {
+            found.append(.init(rule: "package_manager: forbidden", evidence: report.packageManagers))
+        }
+        if nonRoot == .required, report.runsAsRoot { found.append(.init(rule: "non_root: required", evidence: ["User \(report.user)"])) }
+        if setuid == .forbidden, !report.setuid.isEmpty { found.append(.init(rule: "setuid: forbidden", evidence: report.setuid)) }
+        if let maxSizeMB, report.uncompressedBytes > maxSizeMB * 1_000_000 {
+            found.append(.init(rule: "max_size_mb: \(maxSizeMB)", evidence: [Self.megabytes(report.uncompressedBytes) + " uncompressed"]))
+        }
+        return found
+    }
+
+    public var isEmpty: Bool { shell == nil && packageManager == nil && nonRoot == nil && setuid == nil && maxSizeMB == nil }
+
+    /// `74.8 MB`
+    public static func megabytes(_ bytes: Int) -> String {
+        let tenths = (bytes + 50_000) / 100_000
+        return "\(tenths / 10).\(tenths % 10) MB"
+    }
+
+    /// The flag a breach puts on a digest waiting for review:
+    /// `surface shell: forbidden: /bin/sh, /bin/bash (linux/amd64)`.
+    public static func flag(_ breach: Breach, platform: String?) -> String {
+        var text = "surface \(breach.rule): " + breach.evidence.prefix(10).joined(separator: ", ")
+        if breach.evidence.count > 10 { text += " and \(breach.evidence.count - 10) more" }
+        if let platform { text += " (\(platform))" }
+        return text
+    }
+}
+
+/// How often curators review an entry (the entry's `review: {every: 90d}`).
+public struct ReviewCadence: Hashable, Sendable, Codable {
+    public var everyDays: Int
+
+    public init(everyDays: Int) { self.everyDays = everyDays }
+
+    /// `90d`, or `12w` (weeks); 1 to 3650 days.
+    public init?(parsing text: String) {
+        guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
+        let days: Int
+        switch unit {
+        case "d": days = count
+        case "w": days = count * 7
+        default: return nil
+        }
+        guard (1...3650).contains(days) else { return nil }
+        everyDays = days
+    }
+
+    enum CodingKeys: String, CodingKey { case every }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .every)
+        guard let parsed = ReviewCadence(parsing: text) else {
+            throw DecodingError.dataCorruptedError(forKey: .every, in: container, debugDescription: "'\(text)' is not a review interval (90d, 12w)")
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("\(everyDays)d", forKey: .every)
+    }
+
+    /// When a review made (or an entry created) at `last` is next due.
+    public func due(after last: Date) -> Date { last.addingTimeInterval(TimeInterval(everyDays) * 86_400) }
 }

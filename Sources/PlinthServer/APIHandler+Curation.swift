@@ -74,6 +74,24 @@ extension APIHandler {
         return .noContent(.init())
     }
 
+    func recordReview(_ input: Operations.RecordReview.Input) async throws -> Operations.RecordReview.Output {
+        let principal = try RequestAuth.require(.curator)
+        let name = try Self.validName(input.path.name)
+        guard case .json(let body) = input.body else { throw HTTPError(.unsupportedMediaType) }
+        let status = try await catalog.recordReview(of: name, note: body.note, actor: principal.actor)
+        guard let recorded = try await catalog.store.auditEvents(AuditFilter(action: Catalog.reviewAction, image: name), limit: 1).first else {
+            throw CurationError.notFound("the review")
+        }
+        return .created(
+            .init(
+                body: .json(
+                    .init(image: name, reviewedAt: recorded.at, by: recorded.actor, note: recorded.reason ?? "", status: status.map(Representation.review)))))
+    }
+
+    func listDueReviews(_ input: Operations.ListDueReviews.Input) async throws -> Operations.ListDueReviews.Output {
+        .ok(.init(body: .json(.init(reviews: try await catalog.reviews(overdueOnly: true).map(Representation.review)))))
+    }
+
     func runSync(_ input: Operations.RunSync.Input) async throws -> Operations.RunSync.Output {
         _ = try RequestAuth.require(.curator)
         if let image = input.query.image { _ = try Self.validName(image) }

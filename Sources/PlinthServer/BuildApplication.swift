@@ -23,6 +23,8 @@ public struct PlinthConfiguration: Sendable {
     /// Time between scheduled sync passes; zero runs none (`POST /v1/sync` still works).
     public var syncInterval: Duration
     public var webhooks: [Webhook]
+    /// Time between checks for overdue reviews (each records `review.due` events); zero runs none.
+    public var reviewInterval: Duration
     public var metrics: PrometheusCollectorRegistry
     public var logger: Logger
     /// The clock the catalog judges by.
@@ -33,6 +35,7 @@ public struct PlinthConfiguration: Sendable {
     public init(
         store: StoreLocation, seed: CatalogSource? = .embedded, seedName: String = "built-in seed-data", server: ServerSettings = ServerSettings(),
         registry: RegistryClient? = nil, registryConcurrency: Int = 8, syncInterval: Duration = .zero, webhooks: [Webhook] = [],
+        reviewInterval: Duration = .seconds(86_400),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger = Logger(label: "plinth"),
         now: @escaping @Sendable () -> Date = Date.init, trustedRoot: SigstoreTrustedRoot? = try? .publicGood()
     ) {
@@ -45,6 +48,7 @@ public struct PlinthConfiguration: Sendable {
         self.registryConcurrency = registryConcurrency
         self.syncInterval = syncInterval
         self.webhooks = webhooks
+        self.reviewInterval = reviewInterval
         self.metrics = metrics
         self.logger = logger
         self.now = now
@@ -71,6 +75,9 @@ extension PlinthApplication {
         var application = try make(catalog: catalog, settings: configuration.server, metrics: configuration.metrics, sync: runner, logger: logger)
         if let runner, configuration.syncInterval > .zero {
             application.addServices(SyncScheduler(runner: runner, interval: configuration.syncInterval, logger: logger))
+        }
+        if configuration.reviewInterval > .zero {
+            application.addServices(ReviewScheduler(catalog: catalog, interval: configuration.reviewInterval, logger: logger))
         }
         if !configuration.webhooks.isEmpty {
             application.addServices(WebhookDispatcher(store: catalog.store, webhooks: configuration.webhooks, logger: logger))

@@ -24,8 +24,21 @@ enum Representation {
                     identities: $0.identities.isEmpty
                         ? nil : $0.identities.map { .init(issuer: $0.issuer, subject: $0.subject, subjectRegex: $0.subjectRegex) })
             },
+            surface: e.surface.map(surfaceRules), review: e.review.map { .init(every: "\($0.everyDays)d") },
             current: view.current.map { .init(tag: $0.tag, digest: $0.digest?.description, approvedAt: $0.since, grade: $0.grade.map(grade)) },
             createdAt: view.stored.createdAt, updatedAt: view.stored.updatedAt, revision: view.stored.revision)
+    }
+
+    static func surfaceRules(_ r: SurfaceRules) -> S.SurfaceRules {
+        S.SurfaceRules(
+            shell: r.shell.map { .init(rawValue: $0.rawValue)! }, packageManager: r.packageManager.map { .init(rawValue: $0.rawValue)! },
+            nonRoot: r.nonRoot.map { .init(rawValue: $0.rawValue)! }, setuid: r.setuid.map { .init(rawValue: $0.rawValue)! }, maxSizeMb: r.maxSizeMB)
+    }
+
+    static func review(_ status: ReviewStatus) -> S.ReviewStatus {
+        S.ReviewStatus(
+            image: status.image, everyDays: status.everyDays,
+            lastReview: status.last.map { .init(at: $0.at, by: $0.by, note: $0.note) }, dueAt: status.dueAt, overdue: status.overdue)
     }
 
     static func approval(_ a: Approval?) -> S.Approval? {
@@ -122,7 +135,16 @@ enum Representation {
             from: d.from.description, to: d.to.description, summary: d.summary, platformsCompared: d.platformsCompared.map(\.description),
             platformsGained: d.platformsGained.map(\.description), platformsLost: d.platformsLost.map(\.description), added: changes(d.added),
             removed: changes(d.removed), upgraded: changes(d.upgraded), downgraded: changes(d.downgraded), advisoriesFixed: d.advisoriesFixed,
-            advisoriesIntroduced: d.advisoriesIntroduced, notes: d.notes.isEmpty ? nil : d.notes)
+            advisoriesIntroduced: d.advisoriesIntroduced, notes: d.notes.isEmpty ? nil : d.notes,
+            surface: d.surface.isEmpty
+                ? nil
+                : d.surface.map {
+                    .init(
+                        platform: $0.platform?.description, shellsAdded: $0.shellsAdded, shellsRemoved: $0.shellsRemoved,
+                        packageManagersAdded: $0.packageManagersAdded, packageManagersRemoved: $0.packageManagersRemoved, setuidAdded: $0.setuidAdded,
+                        setuidRemoved: $0.setuidRemoved, userFrom: $0.userFrom, userTo: $0.userTo, bytesFrom: $0.bytesFrom, bytesTo: $0.bytesTo,
+                        sizeChangePercent: $0.sizeChangePercent, warnings: $0.warnings)
+                })
     }
 
     static func checkResult(_ j: Judgment) -> S.CheckResult {

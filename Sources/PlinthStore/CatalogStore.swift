@@ -571,6 +571,8 @@ public protocol CatalogStore: Sendable {
     /// Records a built image seen at `image.lastSeen`: a new one with that as its first sight;
     /// one seen before keeps its first sight and takes the new base, reference and source.
     func recordBuiltImage(_ image: BuiltImage) async throws
+    /// Keeps a platform manifest's surface report, read again from its layers (`sync --rescan`).
+    func recordSurface(_ report: SurfaceReport, of manifest: Digest) async throws
     /// Stores advisories in one transaction: new ids are added, newer `modified` replace.
     func importAdvisories(_ advisories: [AdvisoryWrite]) async throws -> AdvisoryImportOutcome
 

@@ -77,6 +77,18 @@ extension PostgresStore {
         }
     }
 
+    public func recordSurface(_ report: SurfaceReport, of manifest: Digest) async throws {
+        let json = try SurfaceReport.json(report)
+        try await write { connection in
+            _ = try await rows(
+                """
+                INSERT INTO manifest_surface (manifest_digest, report) VALUES (\(manifest.description), \(json))
+                ON CONFLICT (manifest_digest) DO UPDATE SET report = excluded.report
+                """, on: connection)
+            return ((), [])
+        }
+    }
+
     func insert(_ entry: CatalogEntry, _ connection: PostgresConnection) async throws {
         let now = Timestamp.format(Date())
         let document = try SQLiteStore.document(entry)

@@ -218,6 +218,16 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
+    public func recordSurface(_ report: SurfaceReport, of manifest: Digest) async throws {
+        let json = try SurfaceReport.json(report)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO manifest_surface (manifest_digest, report) VALUES (?, ?) ON CONFLICT(manifest_digest) DO UPDATE SET report = excluded.report",
+                arguments: [manifest.description, json])
+            return ((), [])
+        }
+    }
+
     static func insert(_ entry: CatalogEntry, _ db: Database) throws {
         let now = Timestamp.format(Date())
         try db.execute(

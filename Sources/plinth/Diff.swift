@@ -53,6 +53,19 @@ struct Diff: AsyncParsableCommand {
         list("downgraded", diff.downgraded)
         if !diff.advisoriesFixed.isEmpty { lines.append("advisories fixed: \(diff.advisoriesFixed.joined(separator: ", "))") }
         if !diff.advisoriesIntroduced.isEmpty { lines.append("advisories introduced: \(diff.advisoriesIntroduced.joined(separator: ", "))") }
+        for change in diff.surface ?? [] {
+            let on = change.platform.map { " (\($0))" } ?? ""
+            var parts: [String] = []
+            if !change.shellsAdded.isEmpty { parts.append("shells added \(change.shellsAdded.joined(separator: ", "))") }
+            if !change.shellsRemoved.isEmpty { parts.append("shells removed \(change.shellsRemoved.joined(separator: ", "))") }
+            if !change.packageManagersAdded.isEmpty { parts.append("package managers added \(change.packageManagersAdded.joined(separator: ", "))") }
+            if !change.packageManagersRemoved.isEmpty { parts.append("package managers removed \(change.packageManagersRemoved.joined(separator: ", "))") }
+            if !change.setuidAdded.isEmpty { parts.append("setuid added \(change.setuidAdded.joined(separator: ", "))") }
+            if !change.setuidRemoved.isEmpty { parts.append("setuid removed \(change.setuidRemoved.joined(separator: ", "))") }
+            if change.userFrom != change.userTo { parts.append("user \(change.userFrom) -> \(change.userTo)") }
+            parts.append("size \(change.sizeChangePercent >= 0 ? "+" : "")\(change.sizeChangePercent)% uncompressed")
+            lines.append("surface\(on): " + parts.joined(separator: "; "))
+        }
         lines += (diff.notes ?? []).map { "note: \($0)" }
         Output.write(lines.joined(separator: "\n"))
     }

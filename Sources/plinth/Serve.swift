@@ -30,6 +30,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Time between sync passes: 30m, 1h, 90s; 0 turns sync off.", valueName: "duration"))
     var syncInterval = "1h"
 
+    @Option(
+        help: ArgumentHelp(
+            "Time between checks for entries overdue for review (each records and delivers a review.due event): 24h; 0 turns them off.",
+            valueName: "duration"))
+    var reviewInterval = "24h"
+
     @OptionGroup var registries: RegistryOptions
 
     @Flag(help: "Reads need a bearer token too (by default only writes do).")
@@ -81,6 +87,9 @@ struct Serve: AsyncParsableCommand {
         case (nil, _?): throw ValidationError("--tls-key needs --tls-cert")
         case (_?, _?): break
         }
+        guard Self.duration(reviewInterval) != nil else {
+            throw ValidationError("--review-interval '\(reviewInterval)' is not a duration: use a number with s, m or h (e.g. 24h), or 0")
+        }
         guard Self.duration(syncInterval) != nil else {
             throw ValidationError("--sync-interval '\(syncInterval)' is not a duration: use a number with s, m or h (e.g. 30m), or 0")
         }
@@ -118,6 +127,7 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, eventLoopThreads: threads, authReads: authReads, idleTimeout: Self.duration(idleTimeout)!,
                 maxConnections: maxConnections, tls: tls),
             registry: client, registryConcurrency: registries.concurrency, syncInterval: Self.duration(syncInterval) ?? .zero, webhooks: hooks,
+            reviewInterval: Self.duration(reviewInterval) ?? .zero,
             metrics: registry, logger: logger, trustedRoot: try registries.trustedRoot())
         do {
             let (application, _) = try await PlinthApplication.build(configuration)

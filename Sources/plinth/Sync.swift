@@ -67,11 +67,18 @@ struct Sync: AsyncParsableCommand {
             Prints a line per tag as it finishes and a summary. Exits 1 when any tag failed (each \
             named on stderr); every other tag is still recorded. Credentials come from the Docker \
             config (DOCKER_CONFIG or ~/.docker/config.json, including credential helpers).
+
+            With --rescan, instead reads again the layers of every platform manifest the catalog \
+            has seen without a surface report (seeded snapshots, digests synced before Plinth \
+            kept one) and keeps the report; exits 1 when any could not be read.
             """
     )
 
     @Option(help: ArgumentHelp("Sync only this entry.", valueName: "name"))
     var image: String?
+
+    @Flag(help: "Read the surface report of every known platform manifest that has none, instead of resolving tags.")
+    var rescan = false
 
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var store: StoreOptions
@@ -93,6 +100,10 @@ struct Sync: AsyncParsableCommand {
         let catalog = try await store.catalog(trustedRoot: try registry.trustedRoot())
         let client = try registry.makeClient()
         let json = output.json
+        if rescan {
+            try await self.rescan(catalog, client: client)
+            return
+        }
         let outcomes: [TagSyncOutcome]
         do {
             outcomes = try await catalog.sync(using: client, image: image, concurrency: registry.concurrency, logger: Logger(label: "plinth.sync")) { outcome in
@@ -119,6 +130,44 @@ struct Sync: AsyncParsableCommand {
         }
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("plinth: \(Failed(tags: failed))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func rescan(_ catalog: Catalog, client: RegistryClient) async throws {
+        if registry.skipPackages { throw ValidationError("--rescan reads layers; it cannot be combined with --skip-packages") }
+        let json = output.json
+        let outcomes: [RescanOutcome]
+        do {
+            outcomes = try await catalog.rescanSurfaces(using: client, image: image, logger: Logger(label: "plinth.sync")) { outcome in
+                guard !json else { return }
+                let name = "\(outcome.image)  \(outcome.manifest)" + (outcome.platform.map { "  \($0)" } ?? "")
+                switch outcome.result {
+                case .read(let report):
+                    Output.write("\(name)  read  \(report.files) files, \(SurfaceRules.megabytes(report.uncompressedBytes)), shells: \(report.shells.count), setuid: \(report.setuid.count)")
+                case .failed(let reason): Output.write("\(name)  FAILED  \(reason)")
+                }
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        let failed = outcomes.filter { if case .failed = $0.result { return true } else { return false } }
+        if json {
+            let object: [String: Any] = [
+                "manifests": outcomes.count, "read": outcomes.count - failed.count, "failed": failed.count,
+                "failures": failed.map { outcome -> [String: String] in
+                    if case .failed(let reason) = outcome.result { return ["image": outcome.image, "manifest": outcome.manifest.description, "reason": reason] }
+                    return [:]
+                },
+            ]
+            Output.write(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+        } else {
+            Output.write("\(outcomes.count) manifest\(outcomes.count == 1 ? "" : "s") without a surface report: \(outcomes.count - failed.count) read, \(failed.count) failed")
+        }
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("plinth: \(failed.count) manifest\(failed.count == 1 ? "" : "s") could not be read; run --rescan again once the registry answers\n".utf8))
             throw ExitCode(1)
         }
     }

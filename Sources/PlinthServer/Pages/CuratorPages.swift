@@ -32,6 +32,7 @@ struct CuratorPages: Sendable {
         group.get("/review") { request, _ in try await self.review(request) }
         group.post("/review/approve") { request, context in try await self.decide(request, context: context, approve: true) }
         group.post("/review/revoke") { request, context in try await self.decide(request, context: context, approve: false) }
+        group.post("/review/entry") { request, context in try await self.recordReview(request, context: context) }
         group.get("/audit") { request, _ in try await self.audit(request) }
     }
 
@@ -156,12 +157,33 @@ struct CuratorPages: Sendable {
             items.append(queued)
         }
         let more = !start.overflow && queue.count > start.partialValue + shown.count
+        let due = try await catalog.reviews(overdueOnly: true).map { status in
+            DueView(
+                image: status.image, every: "every \(status.everyDays) days", dueAt: PageController.day(status.dueAt),
+                last: status.last.map { "last reviewed \(PageController.day($0.at)) by \($0.by): \($0.note)" } ?? "never reviewed", csrf: session.csrf)
+        }
         let view: [String: Any?] = [
+            "due": due, "hasDue": !due.isEmpty,
             "items": items, "hasItems": !items.isEmpty, "who": session.principal.actor, "csrf": session.csrf,
             "count": "\(queue.count) \(queue.count == 1 ? "digest" : "digests") waiting",
             "next": more ? page + 1 : nil,
         ]
         return renderer.page("review", PageRenderer.compact(view))
+    }
+
+    struct DueView { var image, every, dueAt, last, csrf: String }
+    struct ReviewForm: Decodable { var image: String; var note: String; var csrf: String? }
+
+    func recordReview(_ request: Request, context: some RequestContext) async throws -> Response {
+        let session = try await session(request, role: .curator)
+        let form = try await form(ReviewForm.self, request, context: context)
+        try checkCSRF(form.csrf, session)
+        guard CatalogEntry.isValidName(form.image) else { throw Refusal(status: .badRequest, message: "'\(form.image.prefix(80))' is not an entry name. Nothing was changed.") }
+        guard !form.note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw Refusal(status: .badRequest, message: "A review needs a note. Nothing was changed.")
+        }
+        try await catalog.recordReview(of: form.image, note: form.note, actor: session.principal.actor)
+        return Response(status: .seeOther, headers: [.location: "/review"])
     }
 
     struct DecisionForm: Decodable { var digest: String; var image: String?; var reason: String; var csrf: String? }

@@ -172,15 +172,60 @@ struct PageController: Sendable {
             }
             if let reportNote = report.note { note = reportNote }
         }
-        let page: [String: Any?] = [
+        var page: [String: Any?] = [
             "title": entry.title, "status": entry.status.rawValue, "repository": entry.repository, "rationale": entry.rationale,
             "tradeoffs": entry.tradeoffs, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
             "eol": entry.os.eol.map(\.description), "platforms": entry.platforms.map(\.description).joined(separator: ", "),
             "successor": entry.successor, "approval": "\(entry.approval.policy.rawValue), \(entry.approval.graceDays) days' grace",
             "tags": tags, "changes": try await catalog.changelog(named: name).reversed().map { Self.change($0, image: nil) },
             "advisories": advisories, "hasAdvisories": !advisories.isEmpty, "advisoryNote": note,
+            "rules": Self.rulesText(entry.surface), "review": entry.review.map { "every \($0.everyDays) days" },
         ]
+        var surfaces: [SurfaceView] = []
+        if let digest = history.first?.currentDigest { surfaces = try await surfaceViews(of: digest) }
+        page["surfaces"] = surfaces
+        page["hasSurfaces"] = !surfaces.isEmpty
         return renderer.page("image", PageRenderer.compact(page))
+    }
+
+    struct SurfaceView {
+        var platform, manifest: String
+        /// One, or none when the layers were not read (a section, not an optional, for Mustache).
+        var read: [ReadView]
+        struct ReadView {
+            var uncompressed, compressed: String
+            var layers, files: Int
+            var shells, packageManagers, privileged, worldWritable: [String]
+            var user: String
+            var root: Bool
+            var ports, healthcheck: String
+        }
+    }
+
+    /// Each platform manifest's surface, as the digest and image pages show it.
+    func surfaceViews(of digest: Digest) async throws -> [SurfaceView] {
+        try await catalog.surface(of: digest).platforms.map { item in
+            SurfaceView(
+                platform: item.platform?.description ?? "image", manifest: item.manifest.description,
+                read: [item.report].compactMap { $0 }.map { r in
+                    SurfaceView.ReadView(
+                        uncompressed: SurfaceRules.megabytes(r.uncompressedBytes), compressed: SurfaceRules.megabytes(r.compressedBytes), layers: r.layers,
+                        files: r.files, shells: r.shells, packageManagers: r.packageManagers, privileged: (r.setuid + r.setgid).sorted(),
+                        worldWritable: Array(r.worldWritable.prefix(20)), user: r.user, root: r.runsAsRoot,
+                        ports: r.exposedPorts.isEmpty ? "none" : r.exposedPorts.joined(separator: ", "), healthcheck: r.healthcheck ? "yes" : "no")
+                })
+        }
+    }
+
+    static func rulesText(_ rules: SurfaceRules?) -> String? {
+        guard let rules else { return nil }
+        var parts: [String] = []
+        if let v = rules.shell { parts.append("shell \(v.rawValue)") }
+        if let v = rules.packageManager { parts.append("package manager \(v.rawValue)") }
+        if let v = rules.nonRoot { parts.append("non-root user \(v.rawValue)") }
+        if let v = rules.setuid { parts.append("setuid files \(v.rawValue)") }
+        if let v = rules.maxSizeMB { parts.append("at most \(v) MB uncompressed") }
+        return parts.joined(separator: ", ")
     }
 
     struct StandingView { var image, repository, tag, verdict: String }
@@ -197,7 +242,7 @@ struct PageController: Sendable {
             DependentView(reference: $0.reference, manifest: $0.manifest.description, short: Self.short($0.manifest), source: $0.source.rawValue,
                 lastSeen: Self.day($0.lastSeen))
         }
-        let page: [String: Any?] = [
+        var page: [String: Any?] = [
             "digest": digest.description, "short": Self.short(digest), "verdict": verdict.verdict.rawValue, "reason": Catalog.reason(answer),
             "current": (verdict.currentDigest.flatMap { $0 == digest || $0 == answer.index ? nil : $0.description }),
             "kind": answer.kind?.rawValue, "platform": answer.platform?.description, "index": answer.index?.description,
@@ -207,6 +252,9 @@ struct PageController: Sendable {
             "standings": standings, "hasStandings": !standings.isEmpty,
             "dependents": dependents, "hasDependents": !dependents.isEmpty,
         ]
+        let surfaces = verdict.verdict == .unknown ? [] : try await surfaceViews(of: digest)
+        page["surfaces"] = surfaces
+        page["hasSurfaces"] = !surfaces.isEmpty
         return renderer.page("digest", PageRenderer.compact(page), status: verdict.verdict == .unknown ? .notFound : .ok)
     }
 
