@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "plinth", targets: ["plinth"]),
         .library(name: "PlinthCore", targets: ["PlinthCore"]),
         .library(name: "PlinthCatalog", targets: ["PlinthCatalog"]),
+        .library(name: "PlinthRegistry", targets: ["PlinthRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -90,6 +91,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedFiles"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: installs what it needs, fuzzes the REST API against its OpenAPI document
-# with schemathesis, drives the pages in headless Chromium, then runs every Swift test (Swift
+# with schemathesis, drives the pages in headless Chromium, runs libFuzzer over the parsers of
+# untrusted input for a bounded time, then runs every Swift test (Swift
 # Testing) twice: on SQLite, and on PostgreSQL (a throwaway server on 127.0.0.1, stopped after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ swift build --build-tests
 scripts/document-validators.sh >/dev/null
 scripts/api-fuzz.sh .build/debug/plinth
 scripts/browser-test.sh .build/debug/plinth
+# libFuzzer over every parser of untrusted input, a few seconds each (scripts/fuzz.sh 600 for a campaign).
+scripts/fuzz.sh 5
 
 echo "== Swift tests on SQLite"
 swift test --skip-build --disable-xctest

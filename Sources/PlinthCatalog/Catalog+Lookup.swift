@@ -37,7 +37,11 @@ extension Catalog {
     public func lookup(_ digest: Digest) async throws -> DigestAnswer {
         let moment = now()
         let generation = try await currentGeneration()
-        if let cached = cache.answer(for: digest, generation: generation, now: moment) { return cached }
+        if let cached = cache.answer(for: digest, generation: generation, now: moment) {
+            cache.hits.increment()
+            return cached
+        }
+        cache.misses.increment()
         var considered = VerdictCache.Dependencies()
         var answer = try await computeAnswer(digest, now: moment, considered: &considered)
         if answer.verdict.verdict != .unknown {

@@ -44,6 +44,9 @@ extension Catalog {
         let outcome = try await store.exclusively("sync") { () -> ScheduledSync in
             guard let run = try await self.store.claimRun(of: "sync", every: interval, now: self.now()) else { return .notDue }
             let outcomes = try await self.sync(using: client, attemptedBefore: run.resumed ? run.startedAt : nil, concurrency: concurrency, logger: logger)
+            // Cut short by shutdown: the pass stays unfinished, for the next wake (here or on
+            // another replica) to finish.
+            try Task.checkCancellation()
             try await self.store.finishRun(run, at: self.now())
             return .ran(outcomes, resumed: run.resumed)
         }
@@ -141,6 +144,10 @@ extension Catalog {
             }
             // The observation and the sync state of a tag in one transaction.
             try await store.recordSync(write, attempt: SyncAttempt(repository: entry.repository, tag: tag, at: moment, error: nil))
+        } catch where error is CancellationError || Task.isCancelled {
+            // Shutting down: not the registry's failure, and nothing recorded (the next pass,
+            // here or on another replica, does the tag).
+            outcome.result = .failed("cancelled")
         } catch {
             let reason = (error as? RegistryError)?.description ?? "\(error)"
             outcome.result = .failed(reason)

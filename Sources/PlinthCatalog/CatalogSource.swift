@@ -1,3 +1,4 @@
+import PlinthCore
 import Foundation
 
 /// The files of a catalog-as-code directory: entry files (`*.yaml`, `*.yml`) at its top
@@ -50,5 +51,13 @@ public struct CatalogSource: Sendable {
 
     var snapshotFiles: [(path: String, data: Data)] {
         files.filter { $0.key.hasPrefix("snapshots/") && $0.key.hasSuffix(".json") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+extension CatalogSource {
+    /// One catalog file's entry, checked as `plinth apply` checks it (its references to other
+    /// entries aside); the error names the file, line and field.
+    public static func entry(yaml text: String, file: String) throws(EntryFileError) -> CatalogEntry {
+        try EntryFile.parse(text, file: file)
     }
 }

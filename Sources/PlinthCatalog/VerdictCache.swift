@@ -1,3 +1,4 @@
+import Metrics
 import Foundation
 import PlinthCore
 import PlinthStore
@@ -157,6 +158,10 @@ final class VerdictCache: Sendable {
     let diffs: Kept<DiffKey, DigestDiff>
 
     struct DiffKey: Hashable, Sendable { var from, to: Digest }
+
+    /// Lookups answered from the cache, and computed (swift-metrics; `/metrics` shows them).
+    let hits = Counter(label: "plinth_verdict_cache_hits_total")
+    let misses = Counter(label: "plinth_verdict_cache_misses_total")
 
     init() {
         answers = Kept(journal, capacity: Self.capacity)

@@ -193,3 +193,18 @@ struct TarReader {
         return octal(bytes)
     }
 }
+
+/// A whole tar archive read at once, as layers are read (in pieces, as they arrive): the
+/// paths of its entries, in order. For tools, and the fuzz target.
+public enum TarArchive {
+    public static func paths(of bytes: [UInt8], pieceSize: Int = 4096, maxFileBytes: Int = 1 << 20) throws -> [String] {
+        var reader = TarReader(maxFileBytes: maxFileBytes, wanted: RegistryClient.isWanted)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + max(1, pieceSize))
+            try reader.feed(bytes[start..<end])
+            start = end
+        }
+        return reader.entries.map(\.path)
+    }
+}

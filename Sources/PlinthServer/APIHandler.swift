@@ -169,6 +169,17 @@ struct APIHandler: APIProtocol {
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        // The catalog's state, read now; counters (sync, cache, webhooks) are kept as they happen.
+        let gauges = try await catalog.gauges()
+        for (image, at) in gauges.lastSyncSuccess {
+            metrics.makeGauge(name: "plinth_entry_last_sync_success_timestamp_seconds", labels: [("image", image)]).set(at.timeIntervalSince1970)
+        }
+        metrics.makeGauge(name: "plinth_digests_pending_review").set(Double(gauges.pendingReview))
+        metrics.makeGauge(name: "plinth_reviews_overdue").set(Double(gauges.reviewsOverdue))
+        metrics.makeGauge(name: "plinth_advisories").set(Double(gauges.advisories))
+        if let newest = gauges.newestAdvisoryModified {
+            metrics.makeGauge(name: "plinth_advisories_newest_modified_timestamp_seconds").set(newest.timeIntervalSince1970)
+        }
         var buffer: [UInt8] = []
         metrics.emit(into: &buffer)
         return .ok(.init(body: .plainText(HTTPBody(buffer))))

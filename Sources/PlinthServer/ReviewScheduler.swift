@@ -31,7 +31,8 @@ public struct ReviewScheduler: Service {
                 } catch {
                     logger.error("review reminder failed", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: wake)
+                // Cancelled while waiting: graceful shutdown, not a failure of the service.
+                do { try await Task.sleep(for: wake) } catch { return }
             }
         }
     }

@@ -42,7 +42,8 @@ public struct SyncScheduler: Service {
                 } catch {
                     logger.error("sync pass failed", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: wake)
+                // Cancelled while waiting: graceful shutdown, not a failure of the service.
+                do { try await Task.sleep(for: wake) } catch { return }
             }
         }
     }

@@ -3,6 +3,7 @@ import Crypto
 import PlinthCatalog
 public import Foundation
 public import Logging
+import Metrics
 import NIOCore
 public import PlinthStore
 public import ServiceLifecycle
@@ -69,6 +70,8 @@ public struct WebhookDispatcher: Service {
         while !Task.isCancelled {
             do {
                 if cursor == nil { cursor = try await store.startWebhook(webhook.name) }
+                Gauge(label: "plinth_webhook_backlog_events", dimensions: [("webhook", webhook.name)])
+                    .record(try await store.auditEventCount(after: cursor!))
                 let events = try await store.auditEvents(after: cursor!, limit: 100)
                 for event in events {
                     guard let id = event.id else { continue }
@@ -119,6 +122,7 @@ public struct WebhookDispatcher: Service {
                 DeliveryAttempt(webhook: webhook.name, eventID: id, attempt: attempt, at: Date(), status: status, error: failure), webhook: webhook.name,
                 advanceTo: delivered ? id : nil)
             if delivered { return }
+            Counter(label: "plinth_webhook_deliveries_failed_total", dimensions: [("webhook", webhook.name)]).increment()
             let delay = backoff(attempt: attempt)
             logger.warning(
                 "webhook delivery failed; will retry",

@@ -646,6 +646,10 @@ public protocol CatalogStore: Sendable {
     /// Affected-package entries of unwithdrawn advisories for these packages in these ecosystems.
     func affected(ecosystems: [String], packages: Set<String>) async throws -> [StoredAffected]
     func advisoryCount() async throws -> Int
+    /// The newest `modified` time among the advisories held (how fresh the feeds are), nil when none.
+    func newestAdvisoryModified() async throws -> Date?
+    /// How many audit events come after `id` (a webhook's backlog past its cursor).
+    func auditEventCount(after id: Int64) async throws -> Int
     /// The exceptions recorded for an entry (expired ones included; callers compare the time).
     func exceptions(of image: String) async throws -> [AdvisoryException]
     /// The OS a platform manifest's layers said it is, if they were read.

@@ -347,6 +347,14 @@ extension PostgresStore {
         Int(try await row("SELECT count(*) AS n FROM advisories")?.value("n", as: Int64.self) ?? 0)
     }
 
+    public func newestAdvisoryModified() async throws -> Date? {
+        try await row("SELECT max(modified) AS m FROM advisories")?.value("m", as: String?.self).flatMap(OSVRecord.date)
+    }
+
+    public func auditEventCount(after id: Int64) async throws -> Int {
+        Int(try await row("SELECT count(*) AS n FROM audit_events WHERE id > \(id)")?.value("n", as: Int64.self) ?? 0)
+    }
+
     public func exceptions(of image: String) async throws -> [AdvisoryException] {
         try await rows("SELECT * FROM advisory_exceptions WHERE image_name = \(image) ORDER BY advisory_id").map {
             AdvisoryException(

@@ -125,6 +125,14 @@ extension SQLiteStore {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM advisories") ?? 0 }
     }
 
+    public func newestAdvisoryModified() async throws -> Date? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT max(modified) FROM advisories") }.flatMap(OSVRecord.date)
+    }
+
+    public func auditEventCount(after id: Int64) async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_events WHERE id > ?", arguments: [id]) ?? 0 }
+    }
+
     public func exceptions(of image: String) async throws -> [AdvisoryException] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM advisory_exceptions WHERE image_name = ? ORDER BY advisory_id", arguments: [image]).map {
