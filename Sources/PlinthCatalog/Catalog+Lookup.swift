@@ -41,7 +41,21 @@ extension Catalog {
             cache.hits.increment()
             return cached
         }
-        cache.misses.increment()
+        // One computation per digest and generation: concurrent misses wait for the first.
+        let key = VerdictCache.ComputingKey(digest: digest, generation: generation)
+        let (task, started) = cache.computing.withLock { running -> (Task<DigestAnswer, any Error>, Bool) in
+            if let task = running[key] { return (task, false) }
+            let task = Task { try await self.compute(digest, generation: generation, now: moment) }
+            running[key] = task
+            return (task, true)
+        }
+        if started { cache.misses.increment() } else { cache.hits.increment() }
+        defer { if started { _ = cache.computing.withLock { $0.removeValue(forKey: key) } } }
+        return try await task.value
+    }
+
+    func compute(_ digest: Digest, generation: UInt64, now moment: Date) async throws -> DigestAnswer {
+        cache.computations.add(1, ordering: .relaxed)
         var considered = VerdictCache.Dependencies()
         var answer = try await computeAnswer(digest, now: moment, considered: &considered)
         if answer.verdict.verdict != .unknown {

@@ -159,6 +159,16 @@ final class VerdictCache: Sendable {
 
     struct DiffKey: Hashable, Sendable { var from, to: Digest }
 
+    /// Answers being computed, by digest and generation: a miss that finds one waits for it
+    /// instead of computing the same answer again (one request computes, the others wait).
+    let computing = Mutex<[ComputingKey: Task<DigestAnswer, any Error>]>([:])
+    /// Answers computed by this process (for tests of the above).
+    let computations = Atomic<Int>(0)
+    struct ComputingKey: Hashable, Sendable {
+        var digest: Digest
+        var generation: UInt64
+    }
+
     /// Lookups answered from the cache, and computed (swift-metrics; `/metrics` shows them).
     let hits = Counter(label: "plinth_verdict_cache_hits_total")
     let misses = Counter(label: "plinth_verdict_cache_misses_total")

@@ -146,3 +146,21 @@ struct LookupTests {
         #expect(try await catalog.currentDigest(of: try ImageReference(parsing: "debian:sid")) == nil)
     }
 }
+
+@Suite("Concurrent cache misses")
+struct ConcurrentMissTests {
+    @Test func manyLookupsOfAnUncachedDigestComputeItsAnswerOnce() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        defer { withExtendedLifetime(database) {} }
+        let digest = try Digest(parsing: Fixtures.bookwormSlimAmd64)
+        let before = catalog.cache.computations.load(ordering: .relaxed)
+        let answers = try await withThrowingTaskGroup(of: DigestAnswer.self) { group in
+            for _ in 0..<64 { group.addTask { try await catalog.lookup(digest) } }
+            return try await group.reduce(into: [DigestAnswer]()) { $0.append($1) }
+        }
+        #expect(answers.count == 64 && Set(answers.map(\.verdict.verdict)) == [.approved])
+        #expect(Set(answers).count == 1, "every request gets the one answer")
+        // The platform manifest's answer, and the index's it is judged through: once each.
+        #expect(catalog.cache.computations.load(ordering: .relaxed) - before <= 2)
+    }
+}
