@@ -186,7 +186,8 @@ extension Catalog {
             }
         }
         let missing = stored.filter { kept[$0.entry.name] == nil }
-        let histories = missing.isEmpty ? [:] : try await histories(of: missing.map(\.entry))
+        // Views need each tag's current digest only: its runs collapsed to a row per digest.
+        let histories = missing.isEmpty ? [:] : try await histories(of: missing.map(\.entry), collapsingRuns: true)
         var views: [ImageView] = []
         for entry in stored {
             if let view = kept[entry.entry.name] {
@@ -242,9 +243,11 @@ extension Catalog {
         try await histories(of: [entry])[entry.name] ?? []
     }
 
-    /// The tag histories of several entries, from one read of their records.
-    func histories(of entries: [CatalogEntry]) async throws -> [String: [TagHistory]] {
-        let records = try await store.records(of: entries.map(\.name))
+    /// The tag histories of several entries, from one read of their records; with
+    /// `collapsingRuns`, a history item per digest a tag pointed at instead of one per run
+    /// (the current digests are the same).
+    func histories(of entries: [CatalogEntry], collapsingRuns: Bool = false) async throws -> [String: [TagHistory]] {
+        let records = try await store.records(of: entries.map(\.name), collapsingRuns: collapsingRuns)
         let moment = now()
         let revocations = try await revocationsInForce(now: moment)
         var result: [String: [TagHistory]] = [:]

@@ -17,7 +17,7 @@ public struct CatalogGauges: Sendable {
 extension Catalog {
     public func gauges() async throws -> CatalogGauges {
         let entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
-        let records = try await store.records(of: entries.map(\.name))
+        let records = try await store.records(of: entries.map(\.name), collapsingRuns: true)
         var lastSuccess: [String: Date] = [:]
         for entry in entries {
             let states = records[entry.name]?.syncStates ?? []

@@ -603,6 +603,10 @@ public protocol CatalogStore: Sendable {
     /// The records of several entries, read together (a list's page, a matrix): by name,
     /// an entry with no records having empty ones.
     func records(of images: [String]) async throws -> [String: EntryRecords]
+    /// The same with each tag's runs collapsed to one per digest (its first first-seen and last
+    /// last-seen, no flags): all a tag's lineage, and so its current digest, needs, in a row per
+    /// digest however long the history (lists and the matrix).
+    func records(of images: [String], collapsingRuns: Bool) async throws -> [String: EntryRecords]
     /// Entries, by name, with a tag run at a digest the entry has not approved (the review
     /// queue's candidates).
     func entriesWithUnapprovedRuns() async throws -> [String]

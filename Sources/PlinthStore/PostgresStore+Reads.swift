@@ -134,16 +134,27 @@ extension PostgresStore {
     }
 
     public func records(of images: [String]) async throws -> [String: EntryRecords] {
+        try await records(of: images, collapsingRuns: false)
+    }
+
+    public func records(of images: [String], collapsingRuns: Bool) async throws -> [String: EntryRecords] {
         var result = Dictionary(images.map { ($0, EntryRecords()) }, uniquingKeysWith: { first, _ in first })
         guard !images.isEmpty else { return result }
+        let runs: PostgresQuery =
+            collapsingRuns
+            ? """
+            SELECT t.image_name, o.repository, o.tag, o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                min(o.source) AS source, '' AS flags
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE t.image_name = ANY(\(images)) GROUP BY t.image_name, o.repository, o.tag, o.digest ORDER BY o.tag, min(o.first_seen), min(o.id)
+            """
+            : """
+            SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE t.image_name = ANY(\(images)) ORDER BY o.tag, o.first_seen, o.id
+            """
         return try await client.withConnection { connection in
-            for row in try await rows(
-                """
-                SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
-                FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
-                WHERE t.image_name = ANY(\(images)) ORDER BY o.tag, o.first_seen, o.id
-                """, on: connection)
-            {
+            for row in try await rows(runs, on: connection) {
                 result[try row.value("image_name"), default: EntryRecords()].runs.append(try Self.observation(row))
             }
             for row in try await rows(

@@ -473,20 +473,30 @@ public final class SQLiteStore: CatalogStore {
     }
 
     public func records(of images: [String]) async throws -> [String: EntryRecords] {
-        try await pool.read { db in
+        try await records(of: images, collapsingRuns: false)
+    }
+
+    public func records(of images: [String], collapsingRuns: Bool) async throws -> [String: EntryRecords] {
+        let runs =
+            collapsingRuns
+            ? """
+            SELECT t.image_name, o.repository, o.tag, o.digest, min(o.first_seen) AS first_seen, max(o.last_seen) AS last_seen,
+                min(o.source) AS source, '' AS flags
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE t.image_name IN (%@) GROUP BY t.image_name, o.repository, o.tag, o.digest ORDER BY o.tag, min(o.first_seen), min(o.id)
+            """
+            : """
+            SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
+            FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
+            WHERE t.image_name IN (%@) ORDER BY o.tag, o.first_seen, o.id
+            """
+        return try await pool.read { db in
             var result = Dictionary(images.map { ($0, EntryRecords()) }, uniquingKeysWith: { first, _ in first })
             // In batches, within SQLite's limit on bound parameters.
             for batch in stride(from: 0, to: images.count, by: 500).map({ Array(images[$0..<min($0 + 500, images.count)]) }) {
                 let list = Array(repeating: "?", count: batch.count).joined(separator: ", ")
                 let names = StatementArguments(batch)
-                for row in try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT t.image_name, o.repository, o.tag, o.digest, o.first_seen, o.last_seen, o.source, o.flags
-                        FROM observations o JOIN image_tags t ON t.repository = o.repository AND t.tag = o.tag
-                        WHERE t.image_name IN (\(list)) ORDER BY o.tag, o.first_seen, o.id
-                        """, arguments: names)
-                {
+                for row in try Row.fetchAll(db, sql: runs.replacingOccurrences(of: "%@", with: list), arguments: names) {
                     result[row["image_name"], default: EntryRecords()].runs.append(try Self.observation(row))
                 }
                 for row in try Row.fetchAll(
