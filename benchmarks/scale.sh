@@ -46,8 +46,10 @@ rows=()
 row() { rows+=("$(printf '%-7s %-34s %10s %9s %9s %7s' "$@")"); }
 
 measure() { # name url lua connections -> "rps p50 p99 errors" (after a warm-up)
-  wrk -t"$threads" -c"$4" -d2s -s "$3" "$2" >/dev/null 2>&1
-  wrk -t"$threads" -c"$4" -d"${duration}s" --latency -s "$3" "$2" >"$work/$1.txt" 2>&1
+  local t=$threads
+  ((t > $4)) && t=$4
+  wrk -t"$t" -c"$4" -d2s -s "$3" "$2" >/dev/null 2>&1
+  wrk -t"$t" -c"$4" -d"${duration}s" --latency -s "$3" "$2" >"$work/$1.txt" 2>&1
   wrk_summary "$work/$1.txt"
 }
 echo 'wrk.headers["Accept"] = "application/json"' >"$work/json.lua"
@@ -118,7 +120,7 @@ bench_size() { # size db
     IFS='|' read -r name path lua c <<<"$spec"
     read -r r p50 p dropped < <(measure "$size-$name" "$plinth_url$path" "$work/$lua.lua" "$c")
     rate[$size-$name]=$r p99[$size-$name]=$p
-    row "$size" "$name $path (-c $c)" "$r" "$p50" "$p" "$dropped"
+    row "$size" "$name ${path/$digest/{amd64 digest\}} (-c $c)" "$r" "$p50" "$p" "$dropped"
   done
   row "$size" "peak RSS during the runs" "" "" "$(peak_mb "$plinth_pid") MB" ""
   rss[$size]=$(peak_mb "$plinth_pid")
@@ -132,6 +134,7 @@ bench_size seeded "$work/seeded.sqlite"
 answer_bytes=$(stat -c %s "$work/answer.json")
 mkdir -p "$work/www"
 cp "$work/answer.json" "$work/www/answer.json"
+chmod a+rx "$work" "$work/www" && chmod a+r "$work/www/answer.json"   # nginx's workers run unprivileged
 nginx_port=$(free_port)
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 2;
@@ -182,7 +185,7 @@ verdict() { if python3 -c "import sys; sys.exit(0 if $2 else 1)"; then echo "met
 verdict "large lookups within 10% of seeded (${rate[large-lookup]} vs ${rate[seeded-lookup]} req/s)" "${rate[large-lookup]} >= 0.9 * ${rate[seeded-lookup]}"
 verdict "large lookups >= 20x distribution (${rate[large-lookup]} vs ${rate[registry]})" "${rate[large-lookup]} >= 20 * ${rate[registry]}"
 verdict "large lookups >= 50% of nginx (${rate[large-lookup]} vs ${rate[nginx]})" "${rate[large-lookup]} >= 0.5 * ${rate[nginx]}"
-verdict "large /v1/images p99 < 20 ms (${p99[large-images]})" "${p99[large-images]} < 20"
-verdict "large /v1/matrix p99 < 20 ms (${p99[large-matrix]})" "${p99[large-matrix]} < 20"
+verdict "large /v1/images p99 < 20 ms (${p99[large-images]})" "${rate[large-images]} > 0 and ${p99[large-images]} < 20"
+verdict "large /v1/matrix p99 < 20 ms (${p99[large-matrix]})" "${rate[large-matrix]} > 0 and ${p99[large-matrix]} < 20"
 verdict "large peak RSS < 300 MB (${rss[large]} MB)" "${rss[large]} < 300"
 exit $missed
