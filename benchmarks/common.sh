@@ -35,8 +35,10 @@ import re, sys
 text = open(sys.argv[1]).read()
 def ms(q):
     m = re.search(rf"^\s+{q}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else 0.0
+# A run that got no answer at all (each request timed out) has no latency lines: 0 req/s.
+m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+rps = float(m.group(1)) if m and re.search(r"^\s+99%", text, re.M) else 0.0
 errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 errors += int(non2xx.group(1)) if non2xx else 0

@@ -4,21 +4,23 @@
 # /v1/images/debian-bookworm-slim/tags/bookworm-slim/hold`, alternately), against one
 # release build of `plinth serve` on the seeded catalog, same machine, same run.
 #
-# Target (issues 12 and 17): under writes, at least 80% of the write-free rate and p99
-# under 5 ms: a change forgets only the answers it touches.
+# Target (issues 12 and 17): under writes, at least 80% of the write-free rate (50% at 40
+# writes a second: -w 40 -m 0.5) and p99 under 5 ms: a change forgets only the answers it
+# touches.
 #
-# Usage: benchmarks/lookups-under-writes.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-w WRITES_PER_SECOND]
+# Usage: benchmarks/lookups-under-writes.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-w WRITES_PER_SECOND] [-m MIN_RATIO]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=20 connections=32 threads=2 rate=5
-while getopts "d:c:t:w:" opt; do
+duration=20 connections=32 threads=2 rate=5 minimum=0.8
+while getopts "d:c:t:w:m:" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     c) connections=$OPTARG ;;
     t) threads=$OPTARG ;;
     w) rate=$OPTARG ;;
-    *) echo "usage: $0 [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-w WRITES_PER_SECOND]" >&2; exit 2 ;;
+    m) minimum=$OPTARG ;;
+    *) echo "usage: $0 [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-w WRITES_PER_SECOND] [-m MIN_RATIO]" >&2; exit 2 ;;
   esac
 done
 
@@ -63,9 +65,10 @@ printf '%-28s %10s %10s %8s\n' run "req/s" "p99 ms" errors
 printf '%-28s %10s %10s %8s\n' "no writes" "$quiet_rps" "$quiet_p99" "$quiet_err"
 printf '%-28s %10s %10s %8s\n' "$rate writes/s (hold/release)" "$busy_rps" "$busy_p99" "$busy_err"
 echo "writes: $writes sent, $bad_writes not answered 200/204; ratio under writes: ${ratio}"
-if python3 -c "import sys; sys.exit(0 if $busy_rps >= 0.8 * $quiet_rps and $busy_p99 < 5 and $busy_err == 0 and $quiet_err == 0 and $bad_writes == 0 else 1)"; then
-  echo "target met: >= 80% of the write-free rate, p99 < 5 ms, no errors"
+percent=$(python3 -c "print(round($minimum * 100))")
+if python3 -c "import sys; sys.exit(0 if $busy_rps >= $minimum * $quiet_rps and $busy_p99 < 5 and $busy_err == 0 and $quiet_err == 0 and $bad_writes == 0 else 1)"; then
+  echo "target met: >= $percent% of the write-free rate, p99 < 5 ms, no errors"
 else
-  echo "target missed: need >= 80% of the write-free rate, p99 < 5 ms, no errors" >&2
+  echo "target missed: need >= $percent% of the write-free rate, p99 < 5 ms, no errors" >&2
   exit 1
 fi

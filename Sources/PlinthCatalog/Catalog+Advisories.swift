@@ -89,6 +89,21 @@ extension Catalog {
         return try await store.importAdvisories(writes)
     }
 
+    /// Makes and keeps the health basis of every tracked tag's current digest, after an import
+    /// dropped them all, so that lookups and lists do not match advisories on their first
+    /// ask. `progress` hears the digests done and the entries read, a batch at a time.
+    /// Returns how many digests were graded.
+    public func refreshHealth(progress: (_ digests: Int, _ entries: Int, _ of: Int) -> Void = { _, _, _ in }) async throws -> Int {
+        let all = try await entries()
+        var graded = 0
+        for start in stride(from: 0, to: all.count, by: 200) {
+            let batch = Array(all[start..<min(start + 200, all.count)])
+            for view in try await views(batch) { graded += view.current.count { $0.digest != nil } }
+            progress(graded, start + batch.count, all.count)
+        }
+        return graded
+    }
+
     /// The advisories affecting the packages of a digest (an index: each platform manifest's),
     /// matched in the ecosystems of the OS of the entry that tracks it.
     public func advisories(of digest: Digest) async throws -> AdvisoryReport {
@@ -96,8 +111,17 @@ extension Catalog {
     }
 
     func advisories(for answer: DigestAnswer) async throws -> AdvisoryReport {
+        let image = answer.verdict.standings.first?.image
+        let entry = image == nil ? nil : try await entries().first { $0.entry.name == image }?.entry
+        return try await advisories(for: answer, entry: entry, exceptionsInForceAt: now())
+    }
+
+    /// The advisories of an answer's packages, matched in the OS of `entry` (the entry that
+    /// tracks it) unless its layers say otherwise; with `exceptionsInForceAt` nil, each finding
+    /// carries the entry's exception for it however it stands by the clock.
+    func advisories(for answer: DigestAnswer, entry: CatalogEntry?, exceptionsInForceAt moment: Date?) async throws -> AdvisoryReport {
         let digest = answer.digest
-        guard let image = answer.verdict.standings.first?.image, let entry = try await store.entry(named: image)?.entry else {
+        guard let entry else {
             return AdvisoryReport(ecosystems: [], findings: [], note: "no catalog entry tracks this digest")
         }
         var manifests = [digest]
@@ -112,11 +136,17 @@ extension Catalog {
                 version = versionID
             }
         }
-        return try await advisories(packages: packages, family: family, version: version, image: image)
+        return try await advisories(packages: packages, family: family, version: version, image: entry.name, exceptionsInForceAt: moment)
     }
 
     /// The advisories affecting `packages` of an OS release.
     public func advisories(packages: [InstalledPackage], family: String, version: String, image: String?) async throws -> AdvisoryReport {
+        try await advisories(packages: packages, family: family, version: version, image: image, exceptionsInForceAt: now())
+    }
+
+    func advisories(
+        packages: [InstalledPackage], family: String, version: String, image: String?, exceptionsInForceAt inForceAt: Date?
+    ) async throws -> AdvisoryReport {
         guard let ecosystem = AdvisoryEcosystem(family: family, version: version) else {
             let note = AdvisoryEcosystem.noFeed(family: family) ?? "advisories are not matched for \(family) \(version) yet"
             return AdvisoryReport(ecosystems: [], findings: [], note: note)
@@ -141,7 +171,7 @@ extension Catalog {
         }
         var exceptions: [AdvisoryException] = []
         if let image { exceptions = try await store.exceptions(of: image) }
-        let moment = now()
+        let moment = inForceAt ?? .distantPast
         var findings: [AdvisoryFinding] = []
         var reported: Set<String> = []
         let affected = try await store.affected(ecosystems: ecosystem.names, packages: Set(sources.keys))
@@ -169,18 +199,28 @@ extension Catalog {
         return AdvisoryReport(ecosystems: ecosystem.names, findings: findings, note: nil)
     }
 
-    /// The health of a digest whose verdict is known.
-    func health(of answer: DigestAnswer, now moment: Date) async throws -> DigestHealth {
-        let report = try await advisories(for: answer)
-        let exposures = report.findings.compactMap { finding -> HealthGrade.Exposure? in
-            guard finding.exception == nil, finding.fixedVersion != nil, finding.severity >= .high, let published = finding.published else { return nil }
-            return HealthGrade.Exposure(severity: finding.severity, published: published)
+    /// The health of a digest whose verdict is known, from its health basis: the one the store
+    /// keeps, or one made now (and kept, when nothing changed since `generation`).
+    func health(of answer: DigestAnswer, generation: UInt64, now moment: Date) async throws -> DigestHealth {
+        try await healthBasis(of: answer, generation: generation).health(verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
+    }
+
+    func healthBasis(of answer: DigestAnswer, generation: UInt64) async throws -> HealthBasis {
+        let image = answer.verdict.standings.first?.image
+        let stored = image == nil ? nil : try await entries().first { $0.entry.name == image }
+        // Only a basis advisories were matched for is kept: the others cost a few reads to make.
+        let matched: (AdvisoryReport) -> Bool = { !$0.ecosystems.isEmpty && $0.note == nil }
+        if let stored, let text = try await store.healthBasis(of: answer.digest, image: stored.entry.name, revision: stored.revision),
+            let basis = try? HealthBasis.parse(text)
+        {
+            return basis
         }
-        let (grade, nextDrop) = HealthGrade.grade(exposures: exposures, verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
-        let ungraded = report.ecosystems.isEmpty && report.note.map { $0.contains("publishes no OSV feed") } == true
-        return DigestHealth(
-            grade: ungraded ? nil : grade, nextDrop: ungraded ? nil : nextDrop, advisories: report.counts, note: report.note,
-            exceptionExpires: report.findings.compactMap { $0.exception?.expiresAt }.filter { $0 > moment }.min())
+        let report = try await advisories(for: answer, entry: stored?.entry, exceptionsInForceAt: nil)
+        let basis = HealthBasis(report)
+        if let stored, matched(report) {
+            try await store.keepHealthBasis(try basis.json(), of: answer.digest, image: stored.entry.name, revision: stored.revision, madeAt: generation)
+        }
+        return basis
     }
 
     /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.

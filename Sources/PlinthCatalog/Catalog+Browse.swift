@@ -111,6 +111,8 @@ public struct SupportMatrix: Sendable {
         public var images: [Cell]
         /// How many images the row has, when `images` keeps only the first few.
         public var total: Int
+        /// Where the row's next page starts, when `images` is a page of it.
+        public var nextCursor: String? = nil
     }
 
     public var rows: [Row]
@@ -119,6 +121,7 @@ public struct SupportMatrix: Sendable {
 public enum CatalogError: Error, Equatable, CustomStringConvertible {
     case imageNotFound(String)
     case invalidCursor
+    case invalidMatrixCursor
     case digestNotFound(Digest)
     case platformNotFound(String)
     case noPackages(Digest)
@@ -128,6 +131,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .imageNotFound(let name): "no image named '\(name)' in the catalog"
         case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
+        case .invalidMatrixCursor: "the cursor must be a row's next_cursor (support level/entry name), given with the row's workload"
         case .digestNotFound(let digest): "Plinth has never seen \(digest)"
         case .platformNotFound(let platform): "the image has no \(platform) manifest"
         case .noExceptions(let name): "'\(name)' has no advisory exceptions in force: a VEX document needs at least one statement"
@@ -286,20 +290,67 @@ extension Catalog {
         return matrix
     }
 
+    /// A page of the matrix: every workload's row (or only `workload`'s) with at most `limit`
+    /// cells each, most recommended first; with `cursor` (a row's `nextCursor`, which needs
+    /// `workload`), the row's cells after the one it names. Only the cells shown are graded.
+    public func matrix(workload: String?, limit: Int, cursor: String?) async throws -> SupportMatrix {
+        let after = try cursor.map(Self.decodeMatrixCursor)
+        if after != nil, workload == nil { throw CatalogError.invalidMatrixCursor }
+        let generation = try await currentGeneration()
+        let all = try await cache.matrixRows.value(generation: generation, dependencies: .documents) {
+            try await matrixRows(of: try await entries())
+        }
+        var rows = all.filter { workload == nil || $0.workload == workload }
+        for r in rows.indices {
+            var cells = rows[r].images[...]
+            if let after { cells = cells.drop { ($0.support, $0.image) <= (after.support, after.image) } }
+            let page = cells.prefix(limit)
+            rows[r].images = Array(page)
+            rows[r].nextCursor = cells.count > page.count ? page.last.map(Self.encodeMatrixCursor) : nil
+        }
+        let shown = Set(rows.flatMap { $0.images.map(\.image) })
+        let grades = try await firstTagGrades(of: try await entries().filter { shown.contains($0.entry.name) })
+        for r in rows.indices {
+            for c in rows[r].images.indices { rows[r].images[c].grade = grades[rows[r].images[c].image] }
+        }
+        return SupportMatrix(rows: rows)
+    }
+
+    /// Every workload's row, ungraded: made from the entries' documents alone.
+    func matrixRows(of stored: [StoredEntry]) -> [SupportMatrix.Row] {
+        let all = stored.map(\.entry).filter { $0.status != .retired }
+        var cells: [String: [SupportMatrix.Cell]] = [:]
+        for entry in all {
+            for support in entry.workloads {
+                cells[support.workload, default: []].append(
+                    .init(image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes, grade: nil))
+            }
+        }
+        return cells.keys.sorted().map { workload in
+            let row = cells[workload]!.sorted { ($0.support, $0.image) < ($1.support, $1.image) }
+            return .init(workload: workload, images: row, total: row.count)
+        }
+    }
+
+    /// The grade of each entry's first tag's current digest, from the entries' views.
+    func firstTagGrades(of stored: [StoredEntry]) async throws -> [String: HealthGrade] {
+        var grades: [String: HealthGrade] = [:]
+        for view in try await views(stored) {
+            guard let tag = view.entry.tags.first, let grade = view.current.first(where: { $0.tag == tag })?.grade else { continue }
+            grades[view.entry.name] = grade
+        }
+        return grades
+    }
+
     /// The matrix, until when its grades hold by the clock, and what it was made from: the
     /// entries' documents, and the views of the entries it grades (each kept on its own, so
     /// that after a change only the entries it touched are judged again).
     func computeMatrix(cellsPerWorkload: Int?) async throws -> (matrix: SupportMatrix, validUntil: Date, dependencies: VerdictCache.Dependencies) {
         var validUntil = Date.distantFuture
-        let stored = try await entries().filter { $0.entry.status != .retired }
-        let all = stored.map(\.entry)
-        let workloads = Set(all.flatMap { $0.workloads.map(\.workload) }).sorted()
-        var rows: [SupportMatrix.Row] = workloads.map { workload in
-            let cells = all.compactMap { entry -> SupportMatrix.Cell? in
-                guard let support = entry.support(for: workload) else { return nil }
-                return .init(image: entry.name, title: entry.title, status: entry.status, support: support.support, notes: support.notes, grade: nil)
-            }.sorted { ($0.support, $0.image) < ($1.support, $1.image) }
-            return .init(workload: workload, images: cellsPerWorkload.map { Array(cells.prefix($0)) } ?? cells, total: cells.count)
+        let stored = try await entries()
+        var rows = matrixRows(of: stored)
+        if let cellsPerWorkload {
+            for r in rows.indices { rows[r].images = Array(rows[r].images.prefix(cellsPerWorkload)) }
         }
         let shown = Set(rows.flatMap { $0.images.map(\.image) })
         // Each graded entry's first tag's current digest, from its view.
@@ -316,6 +367,18 @@ extension Catalog {
             for c in rows[r].images.indices { rows[r].images[c].grade = grades[rows[r].images[c].image] }
         }
         return (SupportMatrix(rows: rows), validUntil, dependencies)
+    }
+
+    /// A matrix cursor names the last cell of a row's page: its support level and image,
+    /// `supported/debian-bookworm-slim`; the next page starts after that position.
+    static func encodeMatrixCursor(_ cell: SupportMatrix.Cell) -> String { "\(cell.support.rawValue)/\(cell.image)" }
+
+    static func decodeMatrixCursor(_ cursor: String) throws -> (support: CatalogEntry.Support, image: String) {
+        let parts = cursor.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let support = CatalogEntry.Support(rawValue: parts[0]), CatalogEntry.isValidName(parts[1]) else {
+            throw CatalogError.invalidMatrixCursor
+        }
+        return (support, parts[1])
     }
 
     /// Digests waiting for a curator's decision, by entry and tag: each tag run whose

@@ -59,7 +59,7 @@ extension Catalog {
         var considered = VerdictCache.Dependencies()
         var answer = try await computeAnswer(digest, now: moment, considered: &considered)
         if answer.verdict.verdict != .unknown {
-            answer.health = try await health(of: answer, now: moment)
+            answer.health = try await health(of: answer, generation: generation, now: moment)
             answer.signature = try await store.signatureCheck(of: answer.index ?? answer.digest)
         }
         cache.store(answer, for: digest, generation: generation, now: moment, considered: considered)

@@ -15,7 +15,24 @@ public struct CatalogGauges: Sendable {
 }
 
 extension Catalog {
+    /// How long scraped gauges are kept while nothing changes: reviews fall due by the clock.
+    static let gaugesKept: TimeInterval = 5
+
+    /// The gauges, read again after a change to any entry or digest and at most every few
+    /// seconds otherwise, so that scrapes by several Prometheus servers cost one read of a
+    /// large catalog.
     public func gauges() async throws -> CatalogGauges {
+        let generation = try await currentGeneration()
+        let moment = now()
+        if let kept = cache.gauges.value(for: .init(), generation: generation, now: moment) { return kept }
+        let gauges = try await readGauges()
+        cache.gauges.store(
+            gauges, for: .init(), generation: generation, validUntil: moment.addingTimeInterval(Self.gaugesKept),
+            dependencies: .init(everyEntry: true, everyDigest: true))
+        return gauges
+    }
+
+    func readGauges() async throws -> CatalogGauges {
         let entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
         let records = try await store.records(of: entries.map(\.name), collapsingRuns: true)
         var lastSuccess: [String: Date] = [:]

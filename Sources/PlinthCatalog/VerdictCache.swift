@@ -148,10 +148,14 @@ final class VerdictCache: Sendable {
     let views: Kept<String, ImageView>
     /// The matrix the pages show, by the cells kept per workload.
     let pageMatrix: Kept<Int, SupportMatrix>
+    /// Every workload's row of the matrix, ungraded (made from the entries' documents).
+    let matrixRows: Kept<One, [SupportMatrix.Row]>
     /// The revocations in force.
     let revocations: Kept<One, [Digest: Revocation]>
     /// The digests waiting for a decision.
     let reviewQueue: Kept<One, [PendingDigest]>
+    /// What `/metrics` reads from the store.
+    let gauges: Kept<One, CatalogGauges>
     /// Whether the audit chain verifies (the audit page shows it).
     let auditVerification: Kept<One, AuditChain.Verification>
     /// Diffs between two digests (changelogs summarise every move).
@@ -178,9 +182,11 @@ final class VerdictCache: Sendable {
         entries = Kept(journal, capacity: 1)
         views = Kept(journal, capacity: Self.capacity)
         pageMatrix = Kept(journal, capacity: 16)
+        matrixRows = Kept(journal, capacity: 1)
         revocations = Kept(journal, capacity: 1)
         reviewQueue = Kept(journal, capacity: 1)
         auditVerification = Kept(journal, capacity: 1)
+        gauges = Kept(journal, capacity: 1)
         diffs = Kept(journal, capacity: Self.capacity)
     }
 

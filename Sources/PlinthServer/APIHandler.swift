@@ -81,7 +81,19 @@ struct APIHandler: APIProtocol {
     }
 
     func getMatrix(_ input: Operations.GetMatrix.Input) async throws -> Operations.GetMatrix.Output {
-        .ok(.init(body: .json(Representation.matrix(try await catalog.matrix()))))
+        let query = input.query
+        if let problem = Self.invalidQuery([
+            ("workload", query.workload, { CatalogEntry.isValidName($0) }, "must match [a-z0-9][a-z0-9-]{1,62}"),
+            ("cursor", query.cursor, { $0.unicodeScalars.count <= 100 }, "must be at most 100 characters"),
+        ]) {
+            return .badRequest(.init(body: .applicationProblemJson(problem)))
+        }
+        let limit = query.limit ?? Catalog.defaultPageSize
+        guard (1...Catalog.maxPageSize).contains(limit) else {
+            return .badRequest(.init(body: .applicationProblemJson(Problem.make(400, "Invalid limit", detail: "limit must be from 1 to \(Catalog.maxPageSize)"))))
+        }
+        let matrix = try await catalog.matrix(workload: query.workload, limit: limit, cursor: query.cursor)
+        return .ok(.init(body: .json(Representation.matrix(matrix))))
     }
 
     // MARK: Digests

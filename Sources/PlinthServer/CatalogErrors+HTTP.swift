@@ -7,7 +7,7 @@ extension CatalogError: HTTPResponseConvertible {
     public var httpStatus: HTTPResponse.Status {
         switch self {
         case .imageNotFound, .digestNotFound, .platformNotFound, .noPackages, .noExceptions: .notFound
-        case .invalidCursor: .badRequest
+        case .invalidCursor, .invalidMatrixCursor: .badRequest
         }
     }
 }

@@ -99,7 +99,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as CatalogError:
             switch error {
             case .imageNotFound: return Problem.make(404, "Image not found", detail: error.description)
-            case .invalidCursor: return Problem.make(400, "Invalid cursor", detail: error.description)
+            case .invalidCursor, .invalidMatrixCursor: return Problem.make(400, "Invalid cursor", detail: error.description)
             case .digestNotFound: return Problem.make(404, "Unknown digest", detail: error.description)
             case .platformNotFound: return Problem.make(404, "Platform not found", detail: error.description)
             case .noPackages: return Problem.make(404, "No packages read", detail: error.description)

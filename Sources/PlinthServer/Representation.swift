@@ -229,7 +229,7 @@ enum Representation {
                         .init(
                             image: $0.image, title: $0.title, status: .init(rawValue: $0.status.rawValue)!, support: .init(rawValue: $0.support.rawValue)!,
                             notes: $0.notes, grade: $0.grade.map(grade))
-                    })
+                    }, total: row.total, nextCursor: row.nextCursor)
             })
     }
 }

@@ -667,6 +667,13 @@ public protocol CatalogStore: Sendable {
     func manifests(withFirstLayer diffID: Digest) async throws -> [Digest: [Digest]]
     /// Built images whose base is one of `bases`, most recently seen first.
     func builtImages(on bases: [Digest]) async throws -> [BuiltImage]
+    /// The health basis kept for a digest matched with an entry at `revision` (PlinthCatalog's
+    /// JSON), while nothing it was made from has changed since (see migration 0013).
+    func healthBasis(of digest: Digest, image: String, revision: Int) async throws -> String?
+    /// Keeps a digest's health basis, made from what the store held at `generation`; keeps
+    /// nothing when the store has changed since (a change in between may have dropped what
+    /// it was made from). Not a change: caches keep what they hold.
+    func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws
 }
 
 extension CatalogStore {

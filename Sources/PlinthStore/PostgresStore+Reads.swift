@@ -375,6 +375,12 @@ extension PostgresStore {
         }
     }
 
+    public func healthBasis(of digest: Digest, image: String, revision: Int) async throws -> String? {
+        try await row(
+            "SELECT basis FROM digest_health WHERE digest = \(digest.description) AND image_name = \(image) AND entry_revision = \(revision)"
+        )?.value("basis", as: String.self)
+    }
+
     // MARK: Audit
 
     static func auditEvent(_ row: PostgresRandomAccessRow) throws -> AuditEvent {

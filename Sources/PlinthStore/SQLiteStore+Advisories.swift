@@ -143,4 +143,27 @@ extension SQLiteStore {
             }
         }
     }
+
+    public func healthBasis(of digest: Digest, image: String, revision: Int) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT basis FROM digest_health WHERE digest = ? AND image_name = ? AND entry_revision = ?",
+                arguments: [digest.description, image, revision])
+        }
+    }
+
+    public func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws {
+        try await write { db in
+            // Writers are serialised: a change committed after `generation` is seen here, and one
+            // after this commit drops the row by its triggers.
+            guard try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") == generation else { return ((), nil) }
+            try db.execute(
+                sql: """
+                    INSERT INTO digest_health (digest, image_name, entry_revision, basis) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (digest, image_name) DO UPDATE SET entry_revision = excluded.entry_revision, basis = excluded.basis
+                    """,
+                arguments: [digest.description, image, revision, basis])
+            return ((), nil)
+        }
+    }
 }

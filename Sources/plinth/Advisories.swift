@@ -62,10 +62,24 @@ struct Advisories: AsyncParsableCommand {
             let catalog = try await store.catalog()
             let outcome: AdvisoryImportOutcome
             do { outcome = try await catalog.importAdvisories(files) } catch let error as AdvisoryImportError { throw Failure(description: error.description) }
-            if output.json {
-                Output.write(#"{"added":\#(outcome.added),"unchanged":\#(outcome.unchanged),"updated":\#(outcome.updated)}"#)
-            } else {
+            if !output.json {
                 Output.write("\(files.count) records read: \(outcome.added) added, \(outcome.updated) updated, \(outcome.unchanged) unchanged")
+            }
+            // The import dropped every kept health basis (migration 0013): grade the tracked
+            // tags' current digests again now, rather than on their first lookups.
+            var graded = 0
+            if outcome.added + outcome.updated > 0 {
+                let started = ContinuousClock.now
+                var reported = started
+                graded = try await catalog.refreshHealth { digests, done, total in
+                    guard !output.json, ContinuousClock.now - reported > .seconds(2) || done == total else { return }
+                    reported = ContinuousClock.now
+                    FileHandle.standardError.write(Data("plinth: grading current digests: \(done)/\(total) entries, \(digests) digests\n".utf8))
+                }
+                if !output.json { Output.write("graded \(graded) current digests in \(started.duration(to: .now))") }
+            }
+            if output.json {
+                Output.write(#"{"added":\#(outcome.added),"graded":\#(graded),"unchanged":\#(outcome.unchanged),"updated":\#(outcome.updated)}"#)
             }
         }
     }

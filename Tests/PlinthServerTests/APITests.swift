@@ -209,6 +209,37 @@ struct APITests {
         }
     }
 
+    /// The matrix comes a page at a time: each row at most `limit` cells with its `total`,
+    /// and a row's `next_cursor` with its workload gives the rest, without repeats or gaps.
+    @Test func theMatrixIsPaginatedPerRow() async throws {
+        try await Self.withApp { client in
+            let whole = try #require(try Self.json(try await client.execute(uri: "/v1/matrix?limit=200", method: .get))["workloads"] as? [[String: Any]])
+            let row = try #require(whole.first { ($0["total"] as? Int ?? 0) >= 3 })
+            let workload = try #require(row["workload"] as? String)
+            let expected = try #require(row["images"] as? [[String: Any]]).compactMap { $0["image"] as? String }
+            #expect(expected.count == row["total"] as? Int && row["next_cursor"] == nil)
+
+            var seen: [String] = []
+            var uri = "/v1/matrix?workload=\(workload)&limit=2"
+            for _ in 0..<expected.count {
+                let page = try #require(try Self.json(try await client.execute(uri: uri, method: .get))["workloads"] as? [[String: Any]])
+                #expect(page.count == 1 && page.first?["workload"] as? String == workload && page.first?["total"] as? Int == expected.count)
+                let images = try #require(page.first?["images"] as? [[String: Any]]).compactMap { $0["image"] as? String }
+                #expect(images.count <= 2)
+                seen += images
+                guard let cursor = page.first?["next_cursor"] as? String else { break }
+                uri = "/v1/matrix?workload=\(workload)&limit=2&cursor=\(cursor)"
+            }
+            #expect(seen == expected)
+
+            for bad in ["/v1/matrix?limit=0", "/v1/matrix?limit=201", "/v1/matrix?cursor=supported/debian-bookworm-slim", "/v1/matrix?workload=\(workload)&cursor=nonsense"] {
+                let response = try await client.execute(uri: bad, method: .get)
+                #expect(response.status == .badRequest, "\(bad)")
+                #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(bad)")
+            }
+        }
+    }
+
     @Test func unknownRouteIsA404ProblemUnderTheAPIAndAnHTMLPageElsewhere() async throws {
         try await Self.withApp { client in
             let response = try await client.execute(uri: "/v1/nothing", method: .get)
