@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash safety: kill -9 Plinth at random moments, then check nothing was lost or half-done.
 
-Usage: benchmarks/crash-safety.py [--kills N] [--seed S] [--plinth PATH]
+Usage: benchmarks/crash-safety.py [--kills N] [--seed S] [--plinth PATH] [--postgres URL]
 
 Runs N rounds (default 20), each a workload killed with SIGKILL at a random moment:
   sync       `plinth serve` running a sync pass (POST /v1/sync) over 400 tags that all moved
@@ -16,8 +16,14 @@ record of an import at one `modified`, each tag's hold as its last audited hold/
 and a `plinth sync` that completes with exit 0. Prints a line per round and a summary; exits 1
 if any check failed.
 
-Needs docker-registry (CNCF distribution) and curl; builds nothing (give --plinth, default
-.build/release/plinth).
+With --postgres URL (a server Plinth may create a database on, e.g. the one
+scripts/postgres.sh starts), the same rounds run on a fresh database there, created and
+dropped by the script: Plinth is killed, PostgreSQL is not, so SQLite's two PRAGMA checks
+have no counterpart (PostgreSQL enforces foreign keys at every commit); every other check is
+the same, read with psql.
+
+Needs docker-registry (CNCF distribution) and curl (and psql for --postgres); builds nothing
+(give --plinth, default .build/release/plinth).
 """
 import argparse
 import hashlib
@@ -38,12 +44,34 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--kills", type=int, default=20)
 ap.add_argument("--seed", type=int, default=20261204)
 ap.add_argument("--plinth", default=".build/release/plinth")
+ap.add_argument("--postgres", metavar="URL", help="run on a fresh database on this PostgreSQL server")
 args = ap.parse_args()
 plinth = os.path.abspath(args.plinth)
 rng = random.Random(args.seed)
 work = tempfile.mkdtemp(prefix="plinth-crash-")
 db = os.path.join(work, "plinth.sqlite")
 processes = []
+if args.postgres:
+    server_url = args.postgres
+    database = f"plinth_crash_{os.getpid()}"
+    subprocess.run(["psql", "-X", "-q", "-d", server_url, "-c", f"CREATE DATABASE {database}"], check=True)
+    db = server_url.rsplit("/", 1)[0] + "/" + database
+
+
+def query(sql):
+    """The rows of a query on the store's database, as tuples (of text, on PostgreSQL)."""
+    if args.postgres:
+        out = subprocess.run(["psql", "-X", "-At", "-F", "\x1f", "-d", db, "-c", sql], capture_output=True, text=True, check=True).stdout
+        return [tuple(line.split("\x1f")) for line in out.splitlines()]
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def count(sql):
+    return int(query(sql)[0][0])
 
 
 def free_port():
@@ -211,35 +239,35 @@ def serve():
 def checks(kind, expect):
     """The checks after a kill: returns the problems found."""
     problems = []
-    conn = sqlite3.connect(db)
-    integrity = conn.execute("PRAGMA integrity_check").fetchall()
-    if integrity != [("ok",)]:
-        problems.append(f"integrity_check: {integrity[:3]}")
-    fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-    if fk:
-        problems.append(f"foreign_key_check: {fk[:3]}")
+    if not args.postgres:
+        integrity = query("PRAGMA integrity_check")
+        if integrity != [("ok",)]:
+            problems.append(f"integrity_check: {integrity[:3]}")
+        fk = query("PRAGMA foreign_key_check")
+        if fk:
+            problems.append(f"foreign_key_check: {fk[:3]}")
     if kind == "apply":
-        revisions = {row[0] for row in conn.execute("SELECT json_extract(document, '$.rationale') FROM images WHERE name LIKE 'crash-apply-%'")}
-        count = conn.execute("SELECT count(*) FROM images WHERE name LIKE 'crash-apply-%'").fetchone()[0]
-        if count not in (0, 1500) or len(revisions) > 1:
-            problems.append(f"apply half-applied: {count} entries at revisions {sorted(revisions)[:4]}")
-        expect["note"] = f"{count} entries, at {', '.join(sorted(revisions)) or 'none'}; this round wrote {expect['revision']}"
+        rationale = "document::json->>'rationale'" if args.postgres else "json_extract(document, '$.rationale')"
+        revisions = {row[0] for row in query(f"SELECT {rationale} FROM images WHERE name LIKE 'crash-apply-%'")}
+        n = count("SELECT count(*) FROM images WHERE name LIKE 'crash-apply-%'")
+        if n not in (0, 1500) or len(revisions) > 1:
+            problems.append(f"apply half-applied: {n} entries at revisions {sorted(revisions)[:4]}")
+        expect["note"] = f"{n} entries, at {', '.join(sorted(revisions)) or 'none'}; this round wrote {expect['revision']}"
     if kind == "import":
-        moments = {row[0] for row in conn.execute("SELECT modified FROM advisories WHERE id LIKE 'CRASH-%'")}
-        count = conn.execute("SELECT count(*) FROM advisories WHERE id LIKE 'CRASH-%'").fetchone()[0]
-        if count not in (0, 20000) or len(moments) > 1:
-            problems.append(f"import half-applied: {count} records at {sorted(moments)[:4]}")
-        expect["note"] = f"{count} records, modified {', '.join(sorted(moments)) or 'none'}; this round wrote {expect['revision']}"
+        moments = {row[0] for row in query("SELECT modified FROM advisories WHERE id LIKE 'CRASH-%'")}
+        n = count("SELECT count(*) FROM advisories WHERE id LIKE 'CRASH-%'")
+        if n not in (0, 20000) or len(moments) > 1:
+            problems.append(f"import half-applied: {n} records at {sorted(moments)[:4]}")
+        expect["note"] = f"{n} records, modified {', '.join(sorted(moments)) or 'none'}; this round wrote {expect['revision']}"
     if kind == "approvals":
         # Each tag's hold is what its last audited hold or release says.
         last = {}
-        for subject, action in conn.execute("SELECT subject, action FROM audit_events WHERE action IN ('tag.hold', 'tag.release') ORDER BY id"):
+        for subject, action in query("SELECT subject, action FROM audit_events WHERE action IN ('tag.hold', 'tag.release') ORDER BY id"):
             last[subject] = action
-        held = {f"{name}:{tag}" for name, tag in conn.execute("SELECT image_name, tag FROM holds")}
+        held = {f"{name}:{tag}" for name, tag in query("SELECT image_name, tag FROM holds")}
         for subject, action in last.items():
             if (action == "tag.hold") != (subject in held):
                 problems.append(f"{subject}: last audited {action}, held={subject in held}")
-    conn.close()
     verify = run("audit", "verify", check=False)
     if verify.returncode != 0:
         problems.append(f"audit verify: {verify.stdout.strip()} {verify.stderr.strip()}")
@@ -284,7 +312,7 @@ try:
             server, port = serve()
             subprocess.Popen(["curl", "-s", "-o", "/dev/null", "-X", "POST", f"http://127.0.0.1:{port}/v1/sync", "-H", f"Authorization: Bearer {token}"])
             delay = killed_after(server, 0.3, 3.0)
-            moved = sqlite3.connect(db).execute("SELECT count(*) FROM observations").fetchone()[0]
+            moved = count("SELECT count(*) FROM observations")
             note = f"observations now {moved}"
         elif kind == "apply":
             folder = write_apply_catalog(round_)
@@ -297,12 +325,10 @@ try:
         else:
             server, port = serve()
             digests = {}
-            conn = sqlite3.connect(db)
-            for name, tag, digest in conn.execute(
+            for name, tag, digest in query(
                     "SELECT i.image_name, i.tag, (SELECT o.digest FROM observations o WHERE o.repository = i.repository AND o.tag = i.tag ORDER BY o.id DESC LIMIT 1) "
                     "FROM image_tags i WHERE i.image_name LIKE 'crash-sync-%' AND i.tag IN ('t0','t1','t2','t3','t4','t5')"):
                 digests[(name, tag)] = digest
-            conn.close()
             writers = []
             for w in range(4):
                 steps = []
@@ -316,7 +342,7 @@ try:
             for writer in writers:
                 writer.kill()
                 writer.wait()
-            audited = sqlite3.connect(db).execute("SELECT count(*) FROM audit_events WHERE action IN ('tag.hold','tag.release')").fetchone()[0]
+            audited = count("SELECT count(*) FROM audit_events WHERE action IN ('tag.hold','tag.release')")
             note = f"{audited} holds and releases audited so far"
         if delay is None:
             tally[kind]["finished"] += 1
@@ -329,8 +355,9 @@ try:
         note = note or expect.get("note", "")
         failures += bool(problems)
         print(f"round {round_:2} {kind:9} {moment:24} {'ok' if not problems else 'PROBLEMS: ' + '; '.join(problems)}  {note}", flush=True)
-    events = sqlite3.connect(db).execute("SELECT count(*) FROM audit_events").fetchone()[0]
-    print(f"{args.kills} rounds in {time.monotonic() - started:.0f}s: " + ", ".join(
+    events = count("SELECT count(*) FROM audit_events")
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{backend}: {args.kills} rounds in {time.monotonic() - started:.0f}s: " + ", ".join(
         f"{k} {v['killed']} killed/{v['finished']} finished" for k, v in tally.items()) + f"; {events} audit events verify; rounds with problems: {failures}")
     sys.exit(1 if failures else 0)
 finally:
@@ -338,3 +365,5 @@ finally:
         if process.poll() is None:
             process.kill()
     shutil.rmtree(work, ignore_errors=True)
+    if args.postgres:
+        subprocess.run(["psql", "-X", "-q", "-d", server_url, "-c", f"DROP DATABASE IF EXISTS {database}"])

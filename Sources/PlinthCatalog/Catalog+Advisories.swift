@@ -91,14 +91,28 @@ extension Catalog {
 
     /// Makes and keeps the health basis of every tracked tag's current digest, after an import
     /// dropped them all, so that lookups and lists do not match advisories on their first
-    /// ask. `progress` hears the digests done and the entries read, a batch at a time.
-    /// Returns how many digests were graded.
+    /// ask: 200 entries at a time, each batch's bases kept in one transaction. `progress`
+    /// hears the digests graded and the entries read after each batch. Returns how many
+    /// digests were graded.
     public func refreshHealth(progress: (_ digests: Int, _ entries: Int, _ of: Int) -> Void = { _, _, _ in }) async throws -> Int {
         let all = try await entries()
         var graded = 0
         for start in stride(from: 0, to: all.count, by: 200) {
             let batch = Array(all[start..<min(start + 200, all.count)])
-            for view in try await views(batch) { graded += view.current.count { $0.digest != nil } }
+            let generation = try await currentGeneration()
+            let moment = now()
+            var made: [Digest: HealthBasisRow] = [:]
+            for (_, tags) in try await histories(of: batch.map(\.entry), collapsingRuns: true) {
+                for digest in Set(tags.compactMap(\.currentDigest)) where made[digest] == nil {
+                    var considered = VerdictCache.Dependencies()
+                    let answer = try await computeAnswer(digest, now: moment, considered: &considered)
+                    guard answer.verdict.verdict != .unknown else { continue }
+                    let (_, row) = try await healthBasis(of: answer)
+                    graded += 1
+                    if let row { made[digest] = row }
+                }
+            }
+            try await store.keepHealthBases(Array(made.values), madeAt: generation)
             progress(graded, start + batch.count, all.count)
         }
         return graded
@@ -202,25 +216,25 @@ extension Catalog {
     /// The health of a digest whose verdict is known, from its health basis: the one the store
     /// keeps, or one made now (and kept, when nothing changed since `generation`).
     func health(of answer: DigestAnswer, generation: UInt64, now moment: Date) async throws -> DigestHealth {
-        try await healthBasis(of: answer, generation: generation).health(verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
+        let (basis, made) = try await healthBasis(of: answer)
+        if let made { try await store.keepHealthBases([made], madeAt: generation) }
+        return basis.health(verdict: answer.verdict.verdict, graceUntil: answer.verdict.graceUntil, now: moment)
     }
 
-    func healthBasis(of answer: DigestAnswer, generation: UInt64) async throws -> HealthBasis {
+    /// A digest's health basis: the one the store keeps, or one made now, with the row to keep
+    /// it by when advisories were matched for it (the others cost a few reads to make).
+    func healthBasis(of answer: DigestAnswer) async throws -> (HealthBasis, made: HealthBasisRow?) {
         let image = answer.verdict.standings.first?.image
         let stored = image == nil ? nil : try await entries().first { $0.entry.name == image }
-        // Only a basis advisories were matched for is kept: the others cost a few reads to make.
-        let matched: (AdvisoryReport) -> Bool = { !$0.ecosystems.isEmpty && $0.note == nil }
         if let stored, let text = try await store.healthBasis(of: answer.digest, image: stored.entry.name, revision: stored.revision),
             let basis = try? HealthBasis.parse(text)
         {
-            return basis
+            return (basis, nil)
         }
         let report = try await advisories(for: answer, entry: stored?.entry, exceptionsInForceAt: nil)
         let basis = HealthBasis(report)
-        if let stored, matched(report) {
-            try await store.keepHealthBasis(try basis.json(), of: answer.digest, image: stored.entry.name, revision: stored.revision, madeAt: generation)
-        }
-        return basis
+        guard let stored, !report.ecosystems.isEmpty, report.note == nil else { return (basis, nil) }
+        return (basis, HealthBasisRow(digest: answer.digest, image: stored.entry.name, revision: stored.revision, basis: try basis.json()))
     }
 
     /// Marks an advisory as not affecting an entry until `expires`, with a reason; audited.

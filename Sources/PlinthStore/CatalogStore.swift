@@ -670,10 +670,32 @@ public protocol CatalogStore: Sendable {
     /// The health basis kept for a digest matched with an entry at `revision` (PlinthCatalog's
     /// JSON), while nothing it was made from has changed since (see migration 0013).
     func healthBasis(of digest: Digest, image: String, revision: Int) async throws -> String?
-    /// Keeps a digest's health basis, made from what the store held at `generation`; keeps
-    /// nothing when the store has changed since (a change in between may have dropped what
-    /// it was made from). Not a change: caches keep what they hold.
-    func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws
+    /// Keeps digests' health bases, made from what the store held at `generation`, in one
+    /// transaction; keeps none when the store has changed since (a change in between may have
+    /// dropped what they were made from). Not a change: caches keep what they hold.
+    func keepHealthBases(_ bases: [HealthBasisRow], madeAt generation: UInt64) async throws
+}
+
+/// A digest's health basis as the store keeps it: PlinthCatalog's JSON, for the digest as
+/// matched with an entry at a revision of its document.
+public struct HealthBasisRow: Sendable, Hashable {
+    public var digest: Digest
+    public var image: String
+    public var revision: Int
+    public var basis: String
+
+    public init(digest: Digest, image: String, revision: Int, basis: String) {
+        self.digest = digest
+        self.image = image
+        self.revision = revision
+        self.basis = basis
+    }
+}
+
+extension CatalogStore {
+    public func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws {
+        try await keepHealthBases([HealthBasisRow(digest: digest, image: image, revision: revision, basis: basis)], madeAt: generation)
+    }
 }
 
 extension CatalogStore {

@@ -77,15 +77,18 @@ extension PostgresStore {
         }
     }
 
-    public func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws {
+    public func keepHealthBases(_ bases: [HealthBasisRow], madeAt generation: UInt64) async throws {
+        guard !bases.isEmpty else { return }
         try await write { connection in
             // Under the write lock: a change committed after `generation` is seen here, and one
-            // after this commit drops the row by its triggers.
+            // after this commit drops the rows by its triggers.
             let version = try await row("SELECT version FROM store_version WHERE id = 1", on: connection)?.value("version", as: Int64.self)
             guard version.map(UInt64.init) == generation else { return ((), nil) }
             _ = try await rows(
                 """
-                INSERT INTO digest_health (digest, image_name, entry_revision, basis) VALUES (\(digest.description), \(image), \(revision), \(basis))
+                INSERT INTO digest_health (digest, image_name, entry_revision, basis)
+                SELECT * FROM unnest(\(bases.map(\.digest.description))::text[], \(bases.map(\.image))::text[],
+                                     \(bases.map(\.revision))::integer[], \(bases.map(\.basis))::text[])
                 ON CONFLICT (digest, image_name) DO UPDATE SET entry_revision = excluded.entry_revision, basis = excluded.basis
                 """, on: connection)
             return ((), nil)

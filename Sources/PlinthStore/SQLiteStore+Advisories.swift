@@ -152,17 +152,18 @@ extension SQLiteStore {
         }
     }
 
-    public func keepHealthBasis(_ basis: String, of digest: Digest, image: String, revision: Int, madeAt generation: UInt64) async throws {
+    public func keepHealthBases(_ bases: [HealthBasisRow], madeAt generation: UInt64) async throws {
+        guard !bases.isEmpty else { return }
         try await write { db in
             // Writers are serialised: a change committed after `generation` is seen here, and one
-            // after this commit drops the row by its triggers.
+            // after this commit drops the rows by its triggers.
             guard try UInt64.fetchOne(db, sql: "SELECT version FROM store_version WHERE id = 1") == generation else { return ((), nil) }
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO digest_health (digest, image_name, entry_revision, basis) VALUES (?, ?, ?, ?)
                     ON CONFLICT (digest, image_name) DO UPDATE SET entry_revision = excluded.entry_revision, basis = excluded.basis
-                    """,
-                arguments: [digest.description, image, revision, basis])
+                    """)
+            for row in bases { try statement.execute(arguments: [row.digest.description, row.image, row.revision, row.basis]) }
             return ((), nil)
         }
     }

@@ -53,6 +53,21 @@ struct StoredHealthTests {
         #expect(try await database.catalog(now: Fixtures.now).lookup(digest).health?.grade == .A)
     }
 
+    /// After an import, refreshHealth grades every tracked tag's current digest and keeps the
+    /// bases of those advisories were matched for; lookups then read them.
+    @Test func aRefreshAfterAnImportKeepsEveryCurrentDigestsBasis() async throws {
+        let (database, catalog, _) = try await AdvisoryTests.seededWithAdvisories("ubuntu")
+        let (digest, entry) = try await Self.ubuntu(database)
+        #expect(try await database.store.healthBasis(of: digest, image: entry.entry.name, revision: entry.revision) == nil)
+        var reported: [Int] = []
+        let graded = try await catalog.refreshHealth { _, done, _ in reported.append(done) }
+        let current = try await catalog.images(ImageFilter(), limit: Catalog.maxPageSize).items.flatMap(\.current).compactMap(\.digest)
+        #expect(graded == Set(current).count)
+        #expect(reported.last == (try await catalog.entries().count))
+        let kept = try #require(try await database.store.healthBasis(of: digest, image: entry.entry.name, revision: entry.revision))
+        #expect(try HealthBasis.parse(kept).findings.count == 1)
+    }
+
     /// A basis made before a change committed is not kept: the change may have dropped what it
     /// was made from after it was read.
     @Test func aBasisMadeBeforeAChangeIsNotKept() async throws {
