@@ -322,6 +322,13 @@ public struct ObservationWrite: Hashable, Sendable {
         self.documents = documents
         self.flags = flags
     }
+
+    /// The digests whose kept health bases this write changes: the platform manifests (or
+    /// manifest) whose packages or OS it records. (An index's platforms are written with its
+    /// first observation, before any basis of it can exist.)
+    var healthInputs: Set<Digest> {
+        Set(snapshot.packages.filter { !$0.value.isEmpty }.keys).union(osReleases.keys)
+    }
 }
 
 /// What applying catalog files writes, in one transaction: the new and changed entries (with

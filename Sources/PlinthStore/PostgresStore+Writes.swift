@@ -219,6 +219,16 @@ extension PostgresStore {
                 ON CONFLICT DO NOTHING
                 """, on: connection)
         }
+        let touched = write.healthInputs.map(\.description)
+        if !touched.isEmpty {
+            // The kept health bases (migration 0013) this write changes: of the manifests
+            // written, and of every index that lists one.
+            _ = try await rows(
+                """
+                DELETE FROM digest_health WHERE digest = ANY(\(touched)::text[])
+                    OR digest IN (SELECT index_digest FROM index_children WHERE child_digest = ANY(\(touched)::text[]))
+                """, on: connection)
+        }
         let covered = try await rows(
             """
             SELECT 1 AS covered FROM observations

@@ -267,6 +267,19 @@ public final class SQLiteStore: CatalogStore {
         }
     }
 
+    /// Drops the kept health bases (migration 0013) a write of packages, OS or platform
+    /// manifests changes: of the manifests written, and of every index that lists one.
+    static func dropHealthBases(of write: ObservationWrite, _ db: Database) throws {
+        let touched = write.healthInputs.map(\.description)
+        guard !touched.isEmpty, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM digest_health)") == true else { return }
+        let list = Array(repeating: "?", count: touched.count).joined(separator: ", ")
+        try db.execute(
+            sql: """
+                DELETE FROM digest_health WHERE digest IN (\(list))
+                    OR digest IN (SELECT index_digest FROM index_children WHERE child_digest IN (\(list)))
+                """, arguments: StatementArguments(touched + touched))
+    }
+
     /// Records one observation: a run of the tag at that digest covering the time is
     /// already known; one that is the tag's latest run is extended; otherwise a new run starts.
     static func record(_ write: ObservationWrite, _ db: Database, _ outcome: inout ChangeOutcome) throws {
@@ -337,6 +350,7 @@ public final class SQLiteStore: CatalogStore {
                     ])
             }
         }
+        try dropHealthBases(of: write, db)
         let covered = try Bool.fetchOne(
             db,
             sql: "SELECT EXISTS (SELECT 1 FROM observations WHERE repository = ? AND tag = ? AND digest = ? AND first_seen <= ? AND last_seen >= ?)",

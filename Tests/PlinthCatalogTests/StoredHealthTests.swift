@@ -68,6 +68,23 @@ struct StoredHealthTests {
         #expect(try HealthBasis.parse(kept).findings.count == 1)
     }
 
+    /// Packages read for a platform manifest drop the kept basis of the index that lists it:
+    /// the index is graded from its platforms' packages.
+    @Test func packagesReadForAPlatformDropItsIndexsBasis() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let (digest, entry) = try await Self.ubuntu(database)
+        let answer = try await catalog.lookup(digest)
+        let platform = try #require(answer.platforms.first)
+        #expect(try await database.store.healthBasis(of: digest, image: entry.entry.name, revision: entry.revision) != nil)
+        let snapshot = ImageSnapshot(
+            repository: entry.entry.repository, tag: entry.entry.tags[0], digest: digest, mediaType: try #require(answer.mediaType),
+            children: answer.platforms, seenAt: Fixtures.now, source: "registry",
+            packages: [platform.digest: [InstalledPackage(type: "deb", name: "zlib1g", version: "1:1.2.11.dfsg-2ubuntu9.2", arch: "amd64", sourceName: "zlib", sourceVersion: "1:1.2.11.dfsg-2ubuntu9.2")]])
+        _ = try await database.store.recordSync(
+            ObservationWrite(snapshot: snapshot), attempt: SyncAttempt(repository: entry.entry.repository, tag: entry.entry.tags[0], at: Fixtures.now, error: nil))
+        #expect(try await database.store.healthBasis(of: digest, image: entry.entry.name, revision: entry.revision) == nil)
+    }
+
     /// A basis made before a change committed is not kept: the change may have dropped what it
     /// was made from after it was read.
     @Test func aBasisMadeBeforeAChangeIsNotKept() async throws {

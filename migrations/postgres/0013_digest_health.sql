@@ -1,6 +1,7 @@
 -- What each digest's health grade is made from (see the SQLite migration of the same number:
 -- the same table, and the same rule that a change to what a row was made from drops it in
--- the change's transaction). Here the triggers fire once per statement, over its rows.
+-- the change's transaction: triggers for advisories and exceptions, the store's write of a
+-- digest's packages, OS or platform manifests for the rest).
 CREATE TABLE digest_health (
     digest          TEXT NOT NULL,
     image_name      TEXT NOT NULL,
@@ -30,28 +31,3 @@ BEGIN
 END $$;
 CREATE TRIGGER digest_health_exceptions AFTER INSERT OR UPDATE OR DELETE ON advisory_exceptions
     FOR EACH ROW EXECUTE FUNCTION digest_health_drop_image();
-
-CREATE FUNCTION digest_health_drop_new_manifests() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM digest_health WHERE digest IN (SELECT manifest_digest FROM changed_rows)
-        OR digest IN (SELECT c.index_digest FROM index_children c JOIN changed_rows r ON c.child_digest = r.manifest_digest);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER digest_health_packages_insert AFTER INSERT ON packages
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_manifests();
-CREATE TRIGGER digest_health_packages_delete AFTER DELETE ON packages
-    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_manifests();
-CREATE TRIGGER digest_health_os_insert AFTER INSERT ON manifest_os
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_manifests();
-CREATE TRIGGER digest_health_os_update AFTER UPDATE ON manifest_os
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_manifests();
-CREATE TRIGGER digest_health_os_delete AFTER DELETE ON manifest_os
-    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_manifests();
-
-CREATE FUNCTION digest_health_drop_new_indexes() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM digest_health WHERE digest IN (SELECT index_digest FROM changed_rows);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER digest_health_children_insert AFTER INSERT ON index_children
-    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION digest_health_drop_new_indexes();
