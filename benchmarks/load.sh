@@ -45,7 +45,7 @@ wait_for "http://127.0.0.1:$registry_port/v2/"
 cat >"$work/push.py" <<'PY'
 """push.py PORT TAGS [MOVE_EVERY]: pushes two manifests, tags TAGS tags with the first; with
 MOVE_EVERY, moves tags t0..t9 to the other manifest every MOVE_EVERY seconds, until killed."""
-import hashlib, http.client, json, sys, time
+import gzip, hashlib, http.client, io, json, sys, tarfile, time
 port, tags = int(sys.argv[1]), int(sys.argv[2])
 move_every = float(sys.argv[3]) if len(sys.argv) > 3 else 0
 conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -57,8 +57,17 @@ def blob(data):
     r = conn.getresponse(); r.read(); assert r.status == 201, r.status
     return {"digest": digest, "size": len(data)}
 def manifest(n):
-    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}, "config": {"Env": [f"N={n}"]}}).encode())
-    layer = blob(f"layer {n}".encode())
+    # A real gzip'd tar layer with one file, so that sync reads it as it reads any image.
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        data = f"layer {n}\n".encode()
+        info = tarfile.TarInfo("etc/load")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    tar = raw.getvalue()
+    diff_id = "sha256:" + hashlib.sha256(tar).hexdigest()
+    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [diff_id]}, "config": {"Env": [f"N={n}"]}}).encode())
+    layer = blob(gzip.compress(tar, mtime=0))
     return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **config},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **layer}]}).encode()

@@ -48,7 +48,7 @@ for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/v2/" && br
 
 # One image (config + layer + manifest) tagged $tags times, pushed over the registry API.
 python3 - "$port" "$tags" <<'PY'
-import hashlib, http.client, json, sys
+import gzip, hashlib, http.client, io, json, sys, tarfile
 port, tags = int(sys.argv[1]), int(sys.argv[2])
 conn = http.client.HTTPConnection("127.0.0.1", port)
 def push_blob(data):
@@ -59,8 +59,16 @@ def push_blob(data):
     conn.request("PUT", f"{location}{sep}digest={digest}", body=data, headers={"Content-Type": "application/octet-stream"})
     r = conn.getresponse(); r.read(); assert r.status == 201, r.status
     return {"digest": digest, "size": len(data)}
-config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}, "config": {}}).encode()
-c = push_blob(config); l = push_blob(b"layer bytes for the sync benchmark")
+# A real gzip'd tar layer with one file: sync reads each new digest's layers.
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w") as archive:
+    data = b"layer bytes for the sync benchmark\n"
+    info = tarfile.TarInfo("etc/bench")
+    info.size = len(data)
+    archive.addfile(info, io.BytesIO(data))
+tar = raw.getvalue()
+config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(tar).hexdigest()]}, "config": {}}).encode()
+c = push_blob(config); l = push_blob(gzip.compress(tar, mtime=0))
 manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
     "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **c},
     "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **l}]}).encode()

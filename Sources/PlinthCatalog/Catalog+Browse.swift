@@ -190,20 +190,34 @@ extension Catalog {
             }
         }
         let missing = stored.filter { kept[$0.entry.name] == nil }
-        // Views need each tag's current digest only: its runs collapsed to a row per digest.
-        let histories = missing.isEmpty ? [:] : try await histories(of: missing.map(\.entry), collapsingRuns: true)
-        var views: [ImageView] = []
-        for entry in stored {
-            if let view = kept[entry.entry.name] {
-                views.append(view)
-                continue
+        if !missing.isEmpty {
+            // One computation per set of missing views and generation: the requests for the same
+            // page after a change wait for the first instead of each judging the same entries.
+            let key = VerdictCache.ViewsKey(entries: missing.map { "\($0.entry.name)@\($0.revision)" }, generation: generation)
+            let (task, started) = cache.computingViews.withLock { running -> (Task<[String: ImageView], any Error>, Bool) in
+                if let task = running[key] { return (task, false) }
+                let task = Task { try await self.computeViews(missing, generation: generation) }
+                running[key] = task
+                return (task, true)
             }
+            defer { if started { _ = cache.computingViews.withLock { $0.removeValue(forKey: key) } } }
+            kept.merge(try await task.value) { kept, _ in kept }
+        }
+        return stored.compactMap { kept[$0.entry.name] }
+    }
+
+    /// Views made from one read of the entries' records, each kept with what it was made from.
+    func computeViews(_ stored: [StoredEntry], generation: UInt64) async throws -> [String: ImageView] {
+        // Views need each tag's current digest only: its runs collapsed to a row per digest.
+        let histories = try await histories(of: stored.map(\.entry), collapsingRuns: true)
+        var views: [String: ImageView] = [:]
+        for entry in stored {
             var validUntil = Date.distantFuture
             // Made from the entry's own records and the answers of its current digests.
             var dependencies = VerdictCache.Dependencies(entries: [entry.entry.name])
             let view = try await view(entry, history: histories[entry.entry.name] ?? [], validUntil: &validUntil, dependencies: &dependencies)
             cache.views.store(view, for: entry.entry.name, generation: generation, validUntil: validUntil, dependencies: dependencies)
-            views.append(view)
+            views[entry.entry.name] = view
         }
         return views
     }

@@ -166,6 +166,13 @@ final class VerdictCache: Sendable {
     /// Answers being computed, by digest and generation: a miss that finds one waits for it
     /// instead of computing the same answer again (one request computes, the others wait).
     let computing = Mutex<[ComputingKey: Task<DigestAnswer, any Error>]>([:])
+    /// Views being computed, by the entries missing (name and revision) and generation: lists
+    /// of the same page after a change share one computation.
+    let computingViews = Mutex<[ViewsKey: Task<[String: ImageView], any Error>]>([:])
+    struct ViewsKey: Hashable, Sendable {
+        var entries: [String]
+        var generation: UInt64
+    }
     /// Answers computed by this process (for tests of the above).
     let computations = Atomic<Int>(0)
     struct ComputingKey: Hashable, Sendable {
