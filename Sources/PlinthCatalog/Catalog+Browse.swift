@@ -131,7 +131,7 @@ public enum CatalogError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .imageNotFound(let name): "no image named '\(name)' in the catalog"
         case .invalidCursor: "the cursor must be an entry name, as next_cursor gives it"
-        case .invalidMatrixCursor: "the cursor must be a row's next_cursor (support level/entry name), given with the row's workload"
+        case .invalidMatrixCursor: "the cursor must be a row's next_cursor: a support level and an entry name, supported/debian-bookworm-slim"
         case .digestNotFound(let digest): "Plinth has never seen \(digest)"
         case .platformNotFound(let platform): "the image has no \(platform) manifest"
         case .noExceptions(let name): "'\(name)' has no advisory exceptions in force: a VEX document needs at least one statement"
@@ -305,11 +305,11 @@ extension Catalog {
     }
 
     /// A page of the matrix: every workload's row (or only `workload`'s) with at most `limit`
-    /// cells each, most recommended first; with `cursor` (a row's `nextCursor`, which needs
-    /// `workload`), the row's cells after the one it names. Only the cells shown are graded.
+    /// cells each, most recommended first; with `cursor` (a row's `nextCursor`), each row's
+    /// cells after the position it names (with `workload`, that row's next page). Only the
+    /// cells shown are graded.
     public func matrix(workload: String?, limit: Int, cursor: String?) async throws -> SupportMatrix {
         let after = try cursor.map(Self.decodeMatrixCursor)
-        if after != nil, workload == nil { throw CatalogError.invalidMatrixCursor }
         let generation = try await currentGeneration()
         let all = try await cache.matrixRows.value(generation: generation, dependencies: .documents) {
             try await matrixRows(of: try await entries())
@@ -387,7 +387,7 @@ extension Catalog {
     /// `supported/debian-bookworm-slim`; the next page starts after that position.
     static func encodeMatrixCursor(_ cell: SupportMatrix.Cell) -> String { "\(cell.support.rawValue)/\(cell.image)" }
 
-    static func decodeMatrixCursor(_ cursor: String) throws -> (support: CatalogEntry.Support, image: String) {
+    public static func decodeMatrixCursor(_ cursor: String) throws -> (support: CatalogEntry.Support, image: String) {
         let parts = cursor.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, let support = CatalogEntry.Support(rawValue: parts[0]), CatalogEntry.isValidName(parts[1]) else {
             throw CatalogError.invalidMatrixCursor

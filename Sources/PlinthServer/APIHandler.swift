@@ -84,7 +84,7 @@ struct APIHandler: APIProtocol {
         let query = input.query
         if let problem = Self.invalidQuery([
             ("workload", query.workload, { CatalogEntry.isValidName($0) }, "must match [a-z0-9][a-z0-9-]{1,62}"),
-            ("cursor", query.cursor, { $0.unicodeScalars.count <= 100 }, "must be at most 100 characters"),
+            ("cursor", query.cursor, { (try? Catalog.decodeMatrixCursor($0)) != nil }, "must be a row's next_cursor, as supported/debian-bookworm-slim"),
         ]) {
             return .badRequest(.init(body: .applicationProblemJson(problem)))
         }

@@ -232,7 +232,10 @@ struct APITests {
             }
             #expect(seen == expected)
 
-            for bad in ["/v1/matrix?limit=0", "/v1/matrix?limit=201", "/v1/matrix?cursor=supported/debian-bookworm-slim", "/v1/matrix?workload=\(workload)&cursor=nonsense"] {
+            // Without a workload, a cursor is a position in every row.
+            let after = try #require(try Self.json(try await client.execute(uri: "/v1/matrix?cursor=not-recommended/zzz", method: .get))["workloads"] as? [[String: Any]])
+            #expect(after.allSatisfy { ($0["images"] as? [[String: Any]])?.allSatisfy { $0["support"] as? String == "unsupported" } ?? false })
+            for bad in ["/v1/matrix?limit=0", "/v1/matrix?limit=201", "/v1/matrix?cursor=0000", "/v1/matrix?workload=\(workload)&cursor=nonsense/x"] {
                 let response = try await client.execute(uri: bad, method: .get)
                 #expect(response.status == .badRequest, "\(bad)")
                 #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(bad)")
