@@ -103,7 +103,7 @@ public enum PlinthApplication {
         try handler.registerHandlers(on: recorded, configuration: configuration)
 
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: AccessLogMiddleware())
         let renderer = try PageRenderer()
         // Errors become HTTP by route family: HTML pages for people, problem+json for /v1.
