@@ -16,6 +16,8 @@ public struct RenovateReleases: Sendable, Hashable {
     }
 
     public var homepage: String?
+    /// The entry's `source`.
+    public var sourceUrl: String?
     public var releases: [Release]
 }
 
@@ -32,7 +34,7 @@ extension Catalog {
             guard answer.verdict.verdict == .approved else { continue }
             releases.append(.init(version: current.tag, digest: digest, releaseTimestamp: answer.firstSeen, isDeprecated: deprecated))
         }
-        return RenovateReleases(homepage: Self.registryPage(view.entry.repository), releases: releases)
+        return RenovateReleases(homepage: Self.registryPage(view.entry.repository), sourceUrl: view.entry.source, releases: releases)
     }
 
     /// The registry's web page of a repository, where one is known: Docker Hub's, Quay's, or

@@ -114,11 +114,22 @@ enum EntryFile {
             return value
         }
 
+        /// `source`: an absolute `https://` URL with a host, at most 2,000 bytes.
+        func sourceURL(_ node: Node?) throws(EntryFileError) -> String? {
+            guard let text = try optionalString(node, "source") else { return nil }
+            guard text.utf8.count <= 2000, text.hasPrefix("https://"), let url = URLComponents(string: text), let host = url.host, !host.isEmpty,
+                !text.contains(where: \.isWhitespace)
+            else {
+                throw fail(node, "source", "'\(text.prefix(80))' is not an https:// URL of the image's source (at most 2,000 bytes)")
+            }
+            return text
+        }
+
         mutating func entry(_ root: Node) throws(EntryFileError) -> CatalogEntry {
             let f = try fields(
                 root, at: nil,
                 required: ["name", "title", "repository", "tags", "status", "os", "platforms", "workloads", "owner", "rationale", "approval"],
-                optional: ["tradeoffs", "successor", "signatures", "surface", "review"])
+                optional: ["tradeoffs", "successor", "signatures", "surface", "review", "source"])
 
             let name = try string(f["name"]!, "name")
             guard CatalogEntry.isValidName(name) else {
@@ -279,7 +290,7 @@ enum EntryFile {
                 workloads: workloads, owner: try string(f["owner"]!, "owner"), rationale: try string(f["rationale"]!, "rationale"),
                 tradeoffs: try optionalString(f["tradeoffs"], "tradeoffs"), successor: successor,
                 approval: .init(policy: try choice(a["policy"]!, "approval.policy", as: CatalogEntry.ApprovalPolicy.Kind.self), graceDays: grace),
-                signatures: signatures, surface: surface, review: review)
+                signatures: signatures, surface: surface, review: review, source: try sourceURL(f["source"]))
         }
     }
 }

@@ -85,13 +85,16 @@ public struct CatalogEntry: Hashable, Sendable, Codable {
     public var surface: SurfaceRules?
     /// How often curators must review the entry.
     public var review: ReviewCadence?
+    /// Where the image is built from: an `https://` URL of its source (Renovate's `sourceUrl`).
+    public var source: String?
 
     public init(
         name: String, title: String, repository: String, tags: [String], status: Status, os: OperatingSystem,
         platforms: [Platform], workloads: [WorkloadSupport], owner: String, rationale: String, tradeoffs: String?,
         successor: String?, approval: ApprovalPolicy, signatures: SignaturePolicy? = nil, surface: SurfaceRules? = nil,
-        review: ReviewCadence? = nil
+        review: ReviewCadence? = nil, source: String? = nil
     ) {
+        self.source = source
         self.signatures = signatures
         self.surface = surface
         self.review = review

@@ -42,7 +42,7 @@ extension APIHandler {
             .init(
                 body: .json(
                     .init(
-                        homepage: releases.homepage,
+                        homepage: releases.homepage, sourceUrl: releases.sourceUrl,
                         releases: releases.releases.map {
                             .init(version: $0.version, digest: $0.digest.description, releaseTimestamp: $0.releaseTimestamp, isDeprecated: $0.isDeprecated)
                         }))))

@@ -16,7 +16,7 @@ enum Representation {
             os: .init(family: e.os.family, version: e.os.version, codename: e.os.codename, eol: e.os.eol?.description),
             platforms: e.platforms.map(\.description),
             workloads: e.workloads.map { .init(workload: $0.workload, support: .init(rawValue: $0.support.rawValue)!, notes: $0.notes) },
-            owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, successor: e.successor,
+            owner: e.owner, rationale: e.rationale, tradeoffs: e.tradeoffs, source: e.source, successor: e.successor,
             approval: .init(policy: .init(rawValue: e.approval.policy.rawValue)!, graceDays: e.approval.graceDays),
             signatures: e.signatures.map {
                 .init(

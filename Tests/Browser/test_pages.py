@@ -121,6 +121,18 @@ class Pages(Server):
         self.open("/images/debian-bookworm-slim")
         line = self.driver.find_element(By.ID, "from-bookworm-slim").text
         self.assertEqual(line, "FROM debian:bookworm-slim@sha256:3783cc01769c7b2b1b83a5c5ad96c815348e28ed7da68e2e3687004faa906251")
+        # Packages per platform: what the API lists for the current digest, platform by platform.
+        listed = self.api("/v1/digests/" + line.split("@")[1] + "/packages")["manifests"]
+        sets = self.driver.find_elements(By.CSS_SELECTOR, "details.packages")
+        self.assertGreater(len(listed), 0)
+        self.assertEqual(len(sets), len(listed))
+        for element, manifest in zip(sets, listed):
+            summary = element.find_element(By.TAG_NAME, "summary")
+            self.assertIn(manifest["digest"], summary.text)
+            self.assertIn(f"{len(manifest['packages'])} packages", summary.text)
+            summary.click()
+            rows = element.find_elements(By.CSS_SELECTOR, "tbody tr")
+            self.assertEqual([row.find_elements(By.TAG_NAME, "td")[0].text for row in rows], [p["name"] for p in manifest["packages"]])
         self.open("/changes.atom")
         with urllib.request.urlopen(self.base + "/changes.atom") as response:
             self.assertTrue(response.headers["Content-Type"].startswith("application/atom+xml"))
@@ -146,7 +158,10 @@ class Pages(Server):
         self.open("/")
         self.driver.find_element(By.CSS_SELECTOR, "select[name=workload] option[value=python]").click()
         self.driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+        # The click returns before the navigation it starts has committed.
+        WebDriverWait(self.driver, 10).until(expected_conditions.url_contains("workload=python"))
         self.assertIn("workload=python", self.driver.current_url)
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, "select[name=workload]").get_attribute("value"), "python")
 
     def test_markup_in_curated_text_shows_as_text(self):
         self.api("/v1/images/debian-trixie-slim?reason=browser%20test", method="PATCH",

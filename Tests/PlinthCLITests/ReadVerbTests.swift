@@ -63,6 +63,10 @@ struct ReadVerbTests {
         let db = try await Self.seeded()
         let server = try await ServeProcess(db: db)
         defer { server.stop() }
+        // pin --check reads a Dockerfile and changes nothing, so both runs see the same file.
+        let dockerfile = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-read-verbs-\(UUID().uuidString).Dockerfile").path
+        try "FROM debian:bookworm-slim AS build\nFROM alpine:3.24\nFROM nginx:1.27\n".write(toFile: dockerfile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: dockerfile) }
         let commands: [[String]] = [
             ["lookup", Self.index], ["lookup", Self.index, "--json"], ["lookup", Self.amd64], ["lookup", Self.earlier, "--json"], ["lookup", Self.unknown],
             ["lookup", Self.unknown, "--json"], ["lookup", "debian:bookworm-slim"], ["lookup", "alpine:3.24", "--json"], ["lookup", "nginx:1.27"],
@@ -73,6 +77,7 @@ struct ReadVerbTests {
             ["check", Self.index, "debian:bookworm-slim", "nginx:1.27"], ["check", "--json", Self.earlier, "alpine:3.24"],
             ["check", "--sarif", "debian:bookworm-slim"], ["check", "--allow-unpinned-tracked", "debian:bookworm-slim"], ["check", "Not A Reference"],
             ["surface", Self.index], ["surface", Self.amd64, "--json"], ["surface", Self.unknown],
+            ["pin", "--check", dockerfile], ["check", "--dockerfile", dockerfile],
         ]
         for command in commands {
             let local = try await PlinthBinary.run(command + ["--db", db])

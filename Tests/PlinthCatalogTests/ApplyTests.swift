@@ -69,6 +69,8 @@ struct ApplyTests {
         (Fixtures.entryYAML(name: "debian-slim").replacingOccurrences(of: "docker.io/library/debian", with: "docker.io/library/debian:12"), 3, "repository", "name the repository only"),
         (Fixtures.entryYAML(name: "debian-slim").replacingOccurrences(of: "eol: 2028-06-30", with: "eol: 2028-02-30"), 6, "os.eol", "is not a date"),
         (Fixtures.entryYAML(name: "debian-slim").replacingOccurrences(of: "support: supported", with: "support: great"), 9, "workloads[0].support", "'great' is not one of"),
+        (Fixtures.entryYAML(name: "debian-slim") + "source: http://example.org/debian\n", 14, "source", "is not an https:// URL"),
+        (Fixtures.entryYAML(name: "debian-slim") + "source: https://\n", 14, "source", "is not an https:// URL"),
     ])
     func invalidFilesAreRejectedWithWhereAndWhat(_ text: String, _ line: Int, _ field: String?, _ message: String) async throws {
         let database = try await TestDatabase()

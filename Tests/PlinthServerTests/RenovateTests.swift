@@ -34,6 +34,7 @@ struct RenovateTests {
             let (_, body) = try await Self.releases(client, "debian-bookworm-slim")
             let answer = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
             #expect(answer["homepage"] as? String == "https://hub.docker.com/_/debian")
+            #expect(answer["sourceUrl"] as? String == "https://github.com/debuerreotype/docker-debian-artifacts")
             let release = try #require((answer["releases"] as? [[String: Any]])?.first { $0["version"] as? String == "bookworm-slim" })
             #expect(release["digest"] as? String == Fixtures.bookwormSlimIndex)
             let firstSeen = try await catalog.lookup(try Digest(parsing: Fixtures.bookwormSlimIndex)).firstSeen

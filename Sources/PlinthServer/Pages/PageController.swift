@@ -174,7 +174,7 @@ struct PageController: Sendable {
         }
         var page: [String: Any?] = [
             "title": entry.title, "status": entry.status.rawValue, "repository": entry.repository, "rationale": entry.rationale,
-            "tradeoffs": entry.tradeoffs, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
+            "tradeoffs": entry.tradeoffs, "source": entry.source, "owner": entry.owner, "os": "\(entry.os.family) \(entry.os.version)\(entry.os.codename.map { " (\($0))" } ?? "")",
             "eol": entry.os.eol.map(\.description), "platforms": entry.platforms.map(\.description).joined(separator: ", "),
             "successor": entry.successor, "approval": "\(entry.approval.policy.rawValue), \(entry.approval.graceDays) days' grace",
             "tags": tags, "changes": try await catalog.changelog(named: name).reversed().map { Self.change($0, image: nil) },
@@ -182,10 +182,45 @@ struct PageController: Sendable {
             "rules": Self.rulesText(entry.surface), "review": entry.review.map { "every \($0.everyDays) days" },
         ]
         var surfaces: [SurfaceView] = []
-        if let digest = history.first?.currentDigest { surfaces = try await surfaceViews(of: digest) }
+        var packages: [PackageSetView] = []
+        if let digest = history.first?.currentDigest {
+            surfaces = try await surfaceViews(of: digest)
+            packages = try await packageViews(of: digest)
+        }
         page["surfaces"] = surfaces
         page["hasSurfaces"] = !surfaces.isEmpty
+        page["packageSets"] = packages
+        page["hasPackages"] = !packages.isEmpty
         return renderer.page("image", PageRenderer.compact(page))
+    }
+
+    struct PackageSetView {
+        var platform, manifest: String
+        var count: Int
+        var packages: [PackageView]
+        struct PackageView { var name, version, source, arch: String }
+    }
+
+    /// The packages read from each platform manifest of a digest (the index's platforms, or
+    /// the manifest itself), as `GET /v1/digests/{digest}/packages` lists them.
+    func packageViews(of digest: Digest) async throws -> [PackageSetView] {
+        let answer = try await catalog.lookup(digest)
+        let targets: [(Digest, Platform?)] = [(answer.digest, answer.platform)] + answer.platforms.map { ($0.digest, $0.platform) }
+        var sets: [PackageSetView] = []
+        for (manifest, platform) in targets {
+            let packages = try await catalog.store.packages(of: manifest)
+            guard !packages.isEmpty else { continue }
+            sets.append(
+                PackageSetView(
+                    platform: platform?.description ?? "image", manifest: manifest.description, count: packages.count,
+                    packages: packages.map {
+                        PackageSetView.PackageView(
+                            name: $0.name, version: $0.version,
+                            source: $0.sourceRPM ?? [$0.sourceName, $0.sourceVersion].compactMap { $0 }.joined(separator: " "),
+                            arch: $0.arch ?? "")
+                    }))
+        }
+        return sets
     }
 
     struct SurfaceView {
