@@ -35,6 +35,7 @@ PAGES = {
     "matrix": ("/matrix", "Workloads and bases"),
     "image": ("/images/debian-bookworm-slim", "Debian 12 (bookworm), slim"),
     "image-without-successor": ("/images/debian-trixie-slim", "Debian 13 (trixie), slim"),
+    "image-not-synced": ("/images/ubi9-minimal", "No digest synced yet"),
     "digest": (f"/digests/{PLATFORM_DIGEST}", "approved"),
     "changes": ("/changes", "Changes"),
     "not-found": ("/images/no-such-image", "404"),

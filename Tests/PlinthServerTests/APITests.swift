@@ -16,12 +16,11 @@ import Testing
 /// Drives the real application (router, middleware, generated handlers) over the seed catalog.
 @Suite("REST API")
 struct APITests {
-    /// The application as `plinth serve` builds it (the composition root), on a new SQLite
-    /// file seeded with the built-in catalog, its clock at `Fixtures.now`.
+    /// The application as `plinth serve` builds it (the composition root), on a new database
+    /// of the suite's backend, which it seeds with the built-in catalog; its clock at `Fixtures.now`.
     static func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let directory = try await TestDatabase()
-        let (app, _) = try await PlinthApplication.build(
-            PlinthConfiguration(store: .sqlite(path: directory.directory.appendingPathComponent("served.sqlite").path), now: { Fixtures.now }))
+        let (app, _) = try await PlinthApplication.build(PlinthConfiguration(store: try StoreLocation(parsing: directory.location), now: { Fixtures.now }))
         try await app.test(.router, body)
         _ = directory
     }

@@ -41,8 +41,19 @@ struct RevocationTests {
             let send = { (method: HTTPRequest.Method, path: String, token: String, body: String?) in
                 try await CurationTests.send(client, method, path, token: token, body: body)
             }
+            // The matrix's cells of the entry, each graded on the first tag's current digest.
+            let matrixGrades = { () async throws -> [String?] in
+                let rows = try #require(try await send(.get, "/v1/matrix", reader, nil).1["workloads"] as? [[String: Any]])
+                return rows.flatMap { ($0["images"] as? [[String: Any]]) ?? [] }.filter { $0["image"] as? String == "debian-trixie-slim" }.map { $0["grade"] as? String }
+            }
+            let grade = { (digest: String) async throws -> String? in
+                ((try await send(.get, "/v1/digests/\(digest)", reader, nil).1)["health"] as? [String: Any])?["grade"] as? String
+            }
             // Before: approved, and the tag's current digest.
             #expect(Self.verdict(try await send(.get, "/v1/digests/\(Self.amd64)", reader, nil).1) == "approved")
+            let gradesBefore = try await matrixGrades()
+            let indexGrade = try await grade(Self.index)
+            #expect(indexGrade != nil && !gradesBefore.isEmpty && gradesBefore.allSatisfy { $0 == indexGrade }, "\(gradesBefore)")
             let pinnedBefore = try await PlinthBinary.run(["pin", "--check", "--db", db, dockerfile])
             #expect(pinnedBefore.stdout.contains("@\(Self.index)"), "\(pinnedBefore.stdout)\(pinnedBefore.stderr)")
 
@@ -71,6 +82,11 @@ struct RevocationTests {
             #expect((sibling["revocation"] as? [String: Any])?["manifest"] as? String == Self.amd64)
             #expect((sibling["revocation"] as? [String: Any])?["index"] as? String == Self.index)
             #expect(sibling["grace_until"] == nil)
+            // The matrix grades the build before the revoked one, not the revoked index (F).
+            let earlierGrade = try await grade(Self.earlier)
+            let gradesRevoked = try await matrixGrades()
+            #expect(earlierGrade != nil && earlierGrade != "F")
+            #expect(gradesRevoked.count == gradesBefore.count && gradesRevoked.allSatisfy { $0 == earlierGrade }, "\(gradesRevoked)")
 
             // The API's check, for the digests and the references that pin them.
             let items = [Self.amd64, Self.index, "debian:trixie-slim@\(Self.index)", "debian:trixie-slim"]
@@ -115,6 +131,13 @@ struct RevocationTests {
             #expect(Self.verdict(try await send(.get, "/v1/digests/\(Self.arm64)", reader, nil).1) == "approved")
             let after = try await PlinthBinary.run(["check", "--db", db, "--json", Self.amd64, Self.index])
             #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+            let checkAfter = try #require(try await send(.post, "/v1/check", reader, #"{"items":[\#(items.map { "\"\($0)\"" }.joined(separator: ","))]}"#).1["results"] as? [[String: Any]])
+            #expect(checkAfter.map { $0["verdict"] as? String } == ["approved", "approved", "approved", "unpinned"])
+            #expect(checkAfter.map { $0["current_digest"] as? String } == [Self.index, Self.index, Self.index, Self.index])
+            let lookupAfter = try await PlinthBinary.run(["lookup", "--db", db, Self.amd64])
+            #expect(lookupAfter.status == 0, "\(lookupAfter.stdout)\(lookupAfter.stderr)")
+            #expect(lookupAfter.stdout.contains("approved"))
+            #expect(try await matrixGrades() == gradesBefore)
             #expect(try await PlinthBinary.run(["pin", "--check", "--db", db, dockerfile]).stdout.contains("@\(Self.index)"))
 
             // Both decisions are in the audit log, by the curator, with their reasons; it verifies.

@@ -191,6 +191,7 @@ struct PageController: Sendable {
         page["hasSurfaces"] = !surfaces.isEmpty
         page["packageSets"] = packages
         page["hasPackages"] = !packages.isEmpty
+        page["hasCurrent"] = history.first?.currentDigest != nil
         return renderer.page("image", PageRenderer.compact(page))
     }
 
