@@ -110,13 +110,14 @@ public enum PlinthApplication {
         router.add(middleware: PageErrorMiddleware(renderer: renderer))
         router.add(middleware: ProblemMiddleware(routes: recorded.table))
         router.add(middleware: BodyLimitMiddleware())
-        router.add(middleware: AuthMiddleware(catalog: catalog, authReads: authReads))
+        let sessions = PageSessions()
+        router.add(middleware: AuthMiddleware(catalog: catalog, authReads: authReads, sessions: sessions))
         // Route middleware: runs once a route matched, so metrics still name the route.
         let routes = router.group().add(middleware: DigestResponseCache(catalog: catalog))
         try handler.registerHandlers(on: routes, configuration: configuration)
         let pages = router.group()
         PageController(catalog: catalog, renderer: renderer).register(on: pages)
-        CuratorPages(catalog: catalog, renderer: renderer, sessions: PageSessions(), secure: secureCookies).register(on: pages)
+        CuratorPages(catalog: catalog, renderer: renderer, sessions: sessions, secure: secureCookies).register(on: pages)
         return router
     }
 

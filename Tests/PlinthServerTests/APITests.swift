@@ -259,6 +259,58 @@ struct APITests {
         }
     }
 
+    /// Pages refuse as pages: a bad bearer token gets the HTML 401 page; under --auth-reads a
+    /// page needs a signed-in session (its cookie), and sends a browser without one to sign in
+    /// and back, while the API answers problem+json and the sign-in page stays open.
+    @Test func pagesRefuseAsPagesAndNeedASessionUnderAuthReads() async throws {
+        let (database, catalog) = try await TestDatabase.seeded()
+        let token = try await catalog.createToken(name: "reader", role: .reader, expires: nil, actor: "test").0.description
+        let open = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
+        try await open.test(.router) { client in
+            let bad = try await client.execute(uri: "/images/debian-bookworm-slim", method: .get, headers: [.authorization: "Bearer plinth_nope"])
+            #expect(bad.status == .unauthorized)
+            #expect(bad.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(bad.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(String(buffer: bad.body).contains("<h1>401 · Unauthorized</h1>"))
+            #expect(String(buffer: bad.body).contains(#"<a href="/signin">Sign in</a>"#))
+            let api = try await client.execute(uri: "/v1/images", method: .get, headers: [.authorization: "Bearer plinth_nope"])
+            #expect(api.status == .unauthorized)
+            #expect(api.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+        }
+        let closed = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry(), authReads: true))
+        try await closed.test(.router) { client in
+            let away = try await client.execute(uri: "/images/debian-bookworm-slim?x=1", method: .get)
+            #expect(away.status == .seeOther)
+            #expect(away.headers[.location] == "/signin?next=/images/debian-bookworm-slim%3Fx%3D1")
+            #expect(try await client.execute(uri: "/v1/images", method: .get).status == .unauthorized)
+            #expect(try await client.execute(uri: "/static/plinth.css", method: .get).status == .ok)
+            let form = try await client.execute(uri: "/signin?next=/images/debian-bookworm-slim%3Fx%3D1", method: .get)
+            #expect(form.status == .ok)
+            let posted = try await client.execute(uri: "/review/approve", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "csrf=x"))
+            #expect(posted.status == .unauthorized)
+            #expect(posted.headers[.contentType] == "text/html; charset=utf-8")
+            // Sign in (the form's double-submit cookie and field), then the page opens.
+            let csrf = try #require(form.headers[values: .setCookie].compactMap { Self.cookie($0, "plinth_signin") }.first)
+            let signedIn = try await client.execute(
+                uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "plinth_signin=\(csrf)"],
+                body: ByteBuffer(string: "token=\(token)&csrf=\(csrf)&next=%2Fimages%2Fdebian-bookworm-slim%3Fx%3D1"))
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/images/debian-bookworm-slim?x=1")
+            let session = try #require(signedIn.headers[values: .setCookie].compactMap { Self.cookie($0, "plinth_session") }.first { !$0.isEmpty })
+            let page = try await client.execute(uri: "/images/debian-bookworm-slim", method: .get, headers: [.cookie: "plinth_session=\(session)"])
+            #expect(page.status == .ok)
+            #expect(String(buffer: page.body).contains("Debian 12 (bookworm), slim"))
+            #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: "plinth_session=forged"]).status == .seeOther)
+        }
+        _ = database
+    }
+
+    /// The value of cookie `name` in a Set-Cookie header, if it sets that cookie.
+    static func cookie(_ header: String, _ name: String) -> String? {
+        guard header.hasPrefix(name + "=") else { return nil }
+        return String(header.dropFirst(name.count + 1).prefix { $0 != ";" })
+    }
+
     /// The catalog page shows 50 images at a time; "Next images" keeps the filters and
     /// continues after the last one shown, until every matching entry has been listed once.
     @Test func theCatalogPageIsPaginatedAndKeepsItsFilters() async throws {

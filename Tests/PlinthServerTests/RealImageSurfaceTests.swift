@@ -129,7 +129,10 @@ struct RealImageSurfaceTests {
         try await RealImages.push("static", to: registries.anonymous, repository: repository, tag: "v1")
         _ = try await catalog.createImage(
             document: Data(
-                Self.entry("minimal", repository: "\(registries.anonymous)/\(repository)", surface: #"{"shell":"forbidden","non_root":"required"}"#).utf8),
+                Self.entry(
+                    "minimal", repository: "\(registries.anonymous)/\(repository)",
+                    surface: #"{"shell":"forbidden","package_manager":"forbidden","non_root":"required","setuid":"forbidden","max_size_mb":5}"#
+                ).utf8),
             actor: "setup", reason: nil)
         let client = RegistryClient()
         let first = try await catalog.sync(using: client, logger: logger)
@@ -144,6 +147,12 @@ struct RealImageSurfaceTests {
         #expect(from == scratch && !approvedAgain)
         #expect(held.contains { $0.hasPrefix("surface shell: forbidden: /bin/sh") }, "\(held)")
         #expect(held.contains("surface non_root: required: User root"), "\(held)")
+        // Every other rule, each naming what breaks it: apt and dpkg, su and passwd, the size.
+        let packageManagers = held.first { $0.hasPrefix("surface package_manager: forbidden: ") } ?? ""
+        #expect(packageManagers.contains("/bin/apt") && packageManagers.contains("/bin/dpkg"), "\(held)")
+        let setuid = held.first { $0.hasPrefix("surface setuid: forbidden: ") } ?? ""
+        #expect(setuid.contains("/usr/bin/su") && setuid.contains("/usr/bin/passwd"), "\(held)")
+        #expect(held.contains { $0.hasPrefix("surface max_size_mb: 5: ") && $0.hasSuffix("MB uncompressed") }, "\(held)")
         #expect(try await catalog.lookup(minbase).verdict.verdict == .pending)
         let (_, tags) = try await catalog.history(named: "minimal")
         #expect(tags.first?.currentDigest == scratch)
@@ -164,8 +173,14 @@ struct RealImageSurfaceTests {
             let page = String(buffer: try await client.execute(uri: "/digests/\(minbase)", method: .get).body)
             #expect(page.contains("Attack surface") && page.contains("<code>/bin/sh</code>") && page.contains("<code>/usr/bin/su</code>"))
             let image = String(buffer: try await client.execute(uri: "/images/minimal", method: .get).body)
-            #expect(image.contains("Rules for new digests: shell forbidden, non-root user required"))
+            #expect(image.contains("Rules for new digests: shell forbidden, package manager forbidden, non-root user required, setuid files forbidden, at most 5 MB uncompressed"))
+            // The changelog says what the move did to the surface.
+            let changelog = String(buffer: try await client.execute(uri: "/v1/images/minimal/changelog", method: .get).body)
+            #expect(changelog.contains("adds shell /bin/sh"), "\(changelog)")
             #expect(image.contains("65532:65532"), "the image page shows the current (static) digest's surface")
         }
+        // plinth diff prints the same warnings.
+        let diff = try await PlinthBinary.run(["diff", scratch.description, minbase.description, "--db", database.location])
+        #expect(diff.stdout.contains("adds shell /bin/sh") && diff.stdout.contains("runs as root"), "\(diff.stdout)\(diff.stderr)")
     }
 }

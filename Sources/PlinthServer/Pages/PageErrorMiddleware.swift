@@ -16,6 +16,8 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var status: Int
         var title: String
         var detail: String
+        /// A 401: the page links to the sign-in page.
+        var signIn: Bool
     }
 
     /// Requests the pages answer: everything but the API and the operations endpoints.
@@ -35,9 +37,11 @@ struct PageErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("page failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)", "request": "\(context.id)"])
             }
             var response = renderer.page(
-                "error", ErrorView(status: status.code, title: status.reasonPhrase, detail: status.code >= 500 ? "The server failed; request \(context.id) in its log says why." : detail),
+                "error", ErrorView(status: status.code, title: status.reasonPhrase, detail: status.code >= 500 ? "The server failed; request \(context.id) in its log says why." : detail,
+                    signIn: status == .unauthorized),
                 status: status)
             response.headers[.requestID] = context.id
+            if let challenge = (error as? HTTPError)?.headers[.wwwAuthenticate] { response.headers[.wwwAuthenticate] = challenge }
             return response
         }
     }
