@@ -19,10 +19,13 @@ struct APITests {
     /// The application as `plinth serve` builds it (the composition root), on a new database
     /// of the suite's backend, which it seeds with the built-in catalog; its clock at `Fixtures.now`.
     static func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = try await TestDatabase()
-        let (app, _) = try await PlinthApplication.build(PlinthConfiguration(store: try StoreLocation(parsing: directory.location), now: { Fixtures.now }))
+        // Only the application's store is opened (on PostgreSQL, one pool a test, not two).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plinth-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let location = try await TestBackend.newLocation(in: directory)
+        let (app, _) = try await PlinthApplication.build(PlinthConfiguration(store: try StoreLocation(parsing: location), now: { Fixtures.now }))
         try await app.test(.router, body)
-        _ = directory
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {

@@ -30,8 +30,9 @@ public enum TestBackend: String, Sendable {
         var components = URLComponents(url: server, resolvingAgainstBaseURL: false)!
         components.path = "/\(name)"
         // Without TLS: a suite's worth of handshakes at once is most of the test server's CPU
-        // (the TLS tests ask for it themselves).
-        components.query = "sslmode=disable"
+        // (the TLS tests ask for it themselves). A pool of 6, not postgres-nio's 20: the suite
+        // runs its tests in parallel, each on a database of its own, and the server takes 300.
+        components.query = "sslmode=disable&pool_size=6"
         return components.string!
     }
 
