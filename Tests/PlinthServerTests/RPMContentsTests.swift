@@ -35,8 +35,10 @@ struct RPMContentsTests {
     }
 
     /// Syncs the fixture as an entry of its own and returns the packages the API lists for its digest.
-    func packages(of fixture: String, os: (String, String)) async throws -> (rows: [String], body: [String: Any]) {
-        let (_, catalog, synced, failed) = try await registries.syncedFixture(fixture, os: os, logger: logger)
+    func packages(
+        of fixture: String, os: (String, String), beforeSync: @Sendable (_ repository: String, _ digest: Digest) async throws -> Void = { _, _ in }
+    ) async throws -> (rows: [String], body: [String: Any]) {
+        let (_, catalog, synced, failed) = try await registries.syncedFixture(fixture, os: os, logger: logger, beforeSync: beforeSync)
         #expect(failed == [false])
         let digest = try #require(synced)
         let app = Application(router: try PlinthApplication.router(catalog: catalog, metrics: PrometheusCollectorRegistry()))
@@ -85,7 +87,14 @@ struct RPMContentsTests {
 
     /// The zstd twin of the Mariner image (its layer recompressed by the zstd tool) reads the same.
     @Test func aZstdLayerReadsLikeItsGzipTwin() async throws {
-        let (zstd, _) = try await packages(of: "mariner-rpm-zstd", os: ("mariner", "2.0"))
+        let (zstd, _) = try await packages(of: "mariner-rpm-zstd", os: ("mariner", "2.0")) { repository, _ in
+            // The manifest on the registry, as skopeo reads it, says the layer is zstd.
+            let (ok, raw, error) = try await TestRegistries.capture("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(repository):v1"])
+            #expect(ok, "\(error)")
+            let manifest = try JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any]
+            let layers = manifest?["layers"] as? [[String: Any]] ?? []
+            #expect(!layers.isEmpty && layers.allSatisfy { $0["mediaType"] as? String == "application/vnd.oci.image.layer.v1.tar+zstd" }, "\(layers)")
+        }
         #expect(zstd == (try Self.expected("cbl-mariner-2.0")))
     }
 
