@@ -41,7 +41,7 @@ extension Catalog {
     public func reviews(overdueOnly: Bool = false) async throws -> [ReviewStatus] {
         let moment = now()
         var statuses: [ReviewStatus] = []
-        for stored in try await store.entries() where stored.entry.review != nil && stored.entry.status != .retired {
+        for stored in try await entries() where stored.entry.review != nil && stored.entry.status != .retired {
             if let status = try await reviewStatus(of: stored, at: moment), !overdueOnly || status.overdue { statuses.append(status) }
         }
         return statuses.sorted { ($0.dueAt, $0.image) < ($1.dueAt, $1.image) }
