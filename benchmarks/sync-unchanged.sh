@@ -5,16 +5,22 @@
 #
 # Target (issue 3): sync within 2x of ab's time.
 #
-# Usage: benchmarks/sync-unchanged.sh [-n TAGS] [-c CONCURRENCY]
+# -l ENTRIES measures the same sync on a large store: the catalog first gets ENTRIES generated
+# entries (benchmarks/large-catalog.py) with their history deepened to 50 runs a tag
+# (benchmarks/large-history.py; 5,000 entries: 20,000 tags, 1,000,000 observations), then the
+# benchmark's entries; only the benchmark's entries are synced (`--image`, repeated).
+#
+# Usage: benchmarks/sync-unchanged.sh [-n TAGS] [-c CONCURRENCY] [-l ENTRIES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tags=1000 concurrency=8
-while getopts "n:c:" opt; do
+tags=1000 concurrency=8 large=0
+while getopts "n:c:l:" opt; do
   case $opt in
     n) tags=$OPTARG ;;
     c) concurrency=$OPTARG ;;
-    *) echo "usage: $0 [-n TAGS] [-c CONCURRENCY]" >&2; exit 2 ;;
+    l) large=$OPTARG ;;
+    *) echo "usage: $0 [-n TAGS] [-c CONCURRENCY] [-l ENTRIES]" >&2; exit 2 ;;
   esac
 done
 
@@ -100,17 +106,26 @@ approval: {{policy: automatic, grace_days: 7}}
 """)
 PY
 db=$work/plinth.sqlite
+only=()
+if ((large > 0)); then
+  echo "sync-unchanged: a store of $large generated entries first" >&2
+  python3 benchmarks/large-catalog.py --entries "$large" --runs-per-tag 1 "$work/large" 2>/dev/null
+  "$plinth" apply "$work/large" --db "$db" >/dev/null
+  python3 benchmarks/large-history.py "$db" --runs-per-tag 50 >&2
+  # The generated entries stay in the catalog, unsynced (their registries are not reachable here).
+  for file in "$work"/catalog/bench-*.yaml; do only+=(--image "$(basename "$file" .yaml)"); done
+fi
 "$plinth" apply "$work/catalog" --db "$db" >/dev/null
-"$plinth" sync --db "$db" --concurrency "$concurrency" >/dev/null   # first pass: reads the new digests
+"$plinth" sync --db "$db" --concurrency "$concurrency" "${only[@]}" >/dev/null   # first pass: reads the new digests
 
-/usr/bin/time -f "%e %M" -o "$work/time" "$plinth" sync --db "$db" --concurrency "$concurrency" --json >"$work/sync.json"
+/usr/bin/time -f "%e %M" -o "$work/time" "$plinth" sync --db "$db" --concurrency "$concurrency" "${only[@]}" --json >"$work/sync.json"
 read -r sync_s sync_kb <"$work/time"
 ab -i -n "$tags" -c "$concurrency" -H "Accept: application/vnd.oci.image.manifest.v1+json" \
   "http://127.0.0.1:$port/v2/bench/base/manifests/t0" >"$work/ab.txt" 2>&1
 ab_s=$(awk '/Time taken for tests/ {print $5}' "$work/ab.txt")
 ab_failed=$(awk '/Failed requests/ {print $3}' "$work/ab.txt")
 
-echo "tags: $tags, concurrency: $concurrency, same machine ($(nproc) cores)"
+echo "tags: $tags, concurrency: $concurrency, store: $( ((large > 0)) && echo "$large generated entries besides" || echo "these tags only"), same machine ($(nproc) cores)"
 echo "plinth sync (nothing changed): ${sync_s}s, peak RSS $((sync_kb / 1024)) MiB, result $(cat "$work/sync.json")"
 echo "ab -i ($tags HEAD):             ${ab_s}s, failed requests $ab_failed"
 ratio=$(python3 -c "print(f'{$sync_s / $ab_s:.2f}')")

@@ -55,13 +55,9 @@ extension Catalog {
     /// manifest that cannot be read is reported and the others go on. `progress` is called as
     /// each one finishes.
     public func rescanSurfaces(
-        using client: RegistryClient, image: String? = nil, logger: Logger, progress: @escaping @Sendable (RescanOutcome) -> Void = { _ in }
+        using client: RegistryClient, images: [String] = [], logger: Logger, progress: @escaping @Sendable (RescanOutcome) -> Void = { _ in }
     ) async throws -> [RescanOutcome] {
-        var entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
-        if let image {
-            entries = entries.filter { $0.name == image }
-            guard !entries.isEmpty else { throw CatalogError.imageNotFound(image) }
-        }
+        let entries = try await Self.chosen(images, from: try await store.entries().map(\.entry).filter { $0.status != .retired })
         var outcomes: [RescanOutcome] = []
         var done: Set<Digest> = []
         for entry in entries {

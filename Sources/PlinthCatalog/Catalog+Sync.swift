@@ -37,6 +37,16 @@ public enum ScheduledSync: Sendable {
 }
 
 extension Catalog {
+    /// The entries named (all of them when none is), in the catalog's order; an unknown name
+    /// is an error that names it.
+    static func chosen(_ names: [String], from entries: [CatalogEntry]) throws -> [CatalogEntry] {
+        guard !names.isEmpty else { return entries }
+        let known = Set(entries.map(\.name))
+        if let unknown = names.first(where: { !known.contains($0) }) { throw CatalogError.imageNotFound(unknown) }
+        let wanted = Set(names)
+        return entries.filter { wanted.contains($0.name) }
+    }
+
     /// The periodic sync pass, once per `interval` across every process on the store: under
     /// the store's `sync` job lock, a pass runs when none started within the interval, and a
     /// pass cut short (its process died) is finished, skipping the tags it already did.
@@ -61,14 +71,10 @@ extension Catalog {
     /// `progress` is called once per tag as it finishes. With `attemptedBefore`, only the tags
     /// not attempted since then (finishing a pass another process began).
     public func sync(
-        using client: RegistryClient, image: String? = nil, attemptedBefore: Date? = nil, concurrency: Int = 16, logger: Logger,
+        using client: RegistryClient, images: [String] = [], attemptedBefore: Date? = nil, concurrency: Int = 16, logger: Logger,
         progress: @escaping @Sendable (TagSyncOutcome) -> Void = { _ in }
     ) async throws -> [TagSyncOutcome] {
-        var entries = try await store.entries().map(\.entry).filter { $0.status != .retired }
-        if let image {
-            entries = entries.filter { $0.name == image }
-            guard !entries.isEmpty else { throw CatalogError.imageNotFound(image) }
-        }
+        let entries = try await Self.chosen(images, from: try await store.entries().map(\.entry).filter { $0.status != .retired })
         var work = entries.flatMap { entry in entry.tags.map { (entry, $0) } }
         if let attemptedBefore {
             let records = try await store.records(of: entries.map(\.name))

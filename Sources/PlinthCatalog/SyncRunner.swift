@@ -43,7 +43,7 @@ public actor SyncRunner {
         running = true
         defer { running = false }
         let started = ContinuousClock.now
-        let outcomes = try await catalog.sync(using: client, image: image, concurrency: concurrency, logger: logger)
+        let outcomes = try await catalog.sync(using: client, images: image.map { [$0] } ?? [], concurrency: concurrency, logger: logger)
         Self.record(outcomes, took: ContinuousClock.now - started)
         return outcomes
     }

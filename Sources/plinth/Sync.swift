@@ -74,8 +74,8 @@ struct Sync: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Sync only this entry.", valueName: "name"))
-    var image: String?
+    @Option(help: ArgumentHelp("Sync only this entry (repeatable).", valueName: "name"))
+    var image: [String] = []
 
     @Flag(help: "Read the surface report of every known platform manifest that has none, instead of resolving tags.")
     var rescan = false
@@ -96,7 +96,7 @@ struct Sync: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let image, !CatalogEntry.isValidName(image) { throw ValidationError("'\(image)' is not an entry name") }
+        if let bad = image.first(where: { !CatalogEntry.isValidName($0) }) { throw ValidationError("'\(bad)' is not an entry name") }
         let catalog = try await store.catalog(trustedRoot: try registry.trustedRoot())
         let client = try registry.makeClient()
         let json = output.json
@@ -106,7 +106,7 @@ struct Sync: AsyncParsableCommand {
         }
         let outcomes: [TagSyncOutcome]
         do {
-            outcomes = try await catalog.sync(using: client, image: image, concurrency: registry.concurrency, logger: Logger(label: "plinth.sync")) { outcome in
+            outcomes = try await catalog.sync(using: client, images: image, concurrency: registry.concurrency, logger: Logger(label: "plinth.sync")) { outcome in
                 if !json { Output.write(Self.line(outcome)) }
             }
         } catch {
@@ -139,7 +139,7 @@ struct Sync: AsyncParsableCommand {
         let json = output.json
         let outcomes: [RescanOutcome]
         do {
-            outcomes = try await catalog.rescanSurfaces(using: client, image: image, logger: Logger(label: "plinth.sync")) { outcome in
+            outcomes = try await catalog.rescanSurfaces(using: client, images: image, logger: Logger(label: "plinth.sync")) { outcome in
                 guard !json else { return }
                 let name = "\(outcome.image)  \(outcome.manifest)" + (outcome.platform.map { "  \($0)" } ?? "")
                 switch outcome.result {

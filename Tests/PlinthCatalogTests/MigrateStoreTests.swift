@@ -28,7 +28,7 @@ struct MigrateStoreTests {
         ])
         _ = try await before.apply(try .directory(fixture.path))
         let client = RegistryClient()
-        let synced = try await before.sync(using: client, image: "fixture-index", logger: Logger(label: "test"))
+        let synced = try await before.sync(using: client, images: ["fixture-index"], logger: Logger(label: "test"))
         try await client.shutdown()
         #expect(synced.allSatisfy { !$0.failed }, "\(synced)")
         _ = try await before.createToken(name: "ops", role: .curator, expires: nil, actor: "setup")
