@@ -38,7 +38,9 @@ case $command in
     fi
     options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
     # PLINTH_PG_FAST=1 (the tests): no waiting for the disk; a crash of this server may lose data.
-    [[ ${PLINTH_PG_FAST:-} != 1 ]] || options+=" -c fsync=off -c synchronous_commit=off"
+    # And 1,000 connections: the suite runs its tests in parallel, each on a database of its own
+    # with a pool of its own (and CLI and server processes of its own), so 300 ran out.
+    [[ ${PLINTH_PG_FAST:-} != 1 ]] || options+=" -c fsync=off -c synchronous_commit=off -c max_connections=1000"
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 -o "$options" start >/dev/null
     "${as_owner[@]}" "$bin/psql" -h 127.0.0.1 -p "$port" -U plinth -d postgres -qAt \
       -c "SELECT 1 FROM pg_database WHERE datname = 'plinth'" | grep -q 1 ||
